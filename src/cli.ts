@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// Command line: parses arguments and hands over to one command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage/config.
+import { parseArgs } from 'node:util';
+import { closestMatch } from './config/suggest.ts';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { redactedConfigYaml } from './config/redact.ts';
+import { Simulator } from './sim/simulator.ts';
+import { DEFAULT_CREDENTIALS } from './sim/simulator.ts';
+import { VERSION } from './version.ts';
+
+const COMMANDS = ['run', 'check-config', 'simulate', 'demo'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const HELP = `3cx2mqtt ${VERSION} — a 3CX V20 phone system on MQTT
+
+Usage: 3cx2mqtt [command] [options]
+
+Commands:
+  run             run the gateway (the default)
+  check-config    validate the configuration and print it with secrets redacted
+  simulate        run only the built-in 3CX V20 simulator (HTTPS, self-signed certificate)
+  demo            simulator + gateway + dashboard in one process; needs no config file
+
+Global options:
+  --config PATH       configuration file (default $TCX2MQTT_CONFIG, else ./config.yaml)
+  --log-level LEVEL   trace | debug | info | warn | error | fatal | silent
+  --version, --help
+
+simulate options:
+  --port N            0 picks a free port (default 5001)
+  --extensions N      users (1..10000, default 20)   --ring-groups N (default 2)
+  --queues N          (default 2)                     --trunks N (default 2)
+  --traffic MODE      none | normal | busy (default normal)
+  --seed N            makes the directory and traffic repeatable (default 1)
+  --token-ttl S       access token lifetime in seconds (default 3600)
+  --client-id ID --client-secret S   (default ${DEFAULT_CREDENTIALS.clientId} / ${DEFAULT_CREDENTIALS.clientSecret})
+  --username U --password P          (default ${DEFAULT_CREDENTIALS.username} / ${DEFAULT_CREDENTIALS.password})
+
+demo options:
+  --mqtt URL          use this broker instead of the embedded one
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  extensions: { type: 'string' },
+  'ring-groups': { type: 'string' },
+  queues: { type: 'string' },
+  trunks: { type: 'string' },
+  traffic: { type: 'string' },
+  seed: { type: 'string' },
+  'token-ttl': { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  mqtt: { type: 'string' },
+} as const;
+
+class UsageError extends Error {}
+
+function integerOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `--${name} expects a whole number from ${min} to ${max}, got "${typeof text === 'string' ? text : JSON.stringify(text)}"`,
+    );
+  }
+  return value;
+}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /Unknown option '--?([^']+)'/.exec(message)?.[1];
+    const hint = unknown ? closestMatch(unknown, Object.keys(OPTIONS)) : undefined;
+    throw new UsageError(`${message}${hint ? ` (did you mean --${hint}?)` : ''}`);
+  }
+  const [word = 'run', ...rest] = parsed.positionals;
+  if (!COMMANDS.includes(word as Command)) {
+    const hint = closestMatch(word, COMMANDS);
+    throw new UsageError(`unknown command "${word}"${hint ? ` (did you mean "${hint}"?)` : ''}; see --help`);
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  return { command: word as Command, values: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+async function simulate(values: Record<string, unknown>): Promise<void> {
+  const traffic = (values.traffic as string | undefined) ?? 'normal';
+  if (!['none', 'normal', 'busy'].includes(traffic))
+    throw new UsageError(`--traffic expects none, normal or busy, got "${traffic}"`);
+  const simulator = new Simulator({
+    port: integerOption(values, 'port', 5001, 0, 65535),
+    extensions: integerOption(values, 'extensions', 20, 1, 10_000),
+    ringGroups: integerOption(values, 'ring-groups', 2, 0, 89),
+    queues: integerOption(values, 'queues', 2, 0, 89),
+    trunks: integerOption(values, 'trunks', 2, 0, 100),
+    traffic: traffic as 'none' | 'normal' | 'busy',
+    seed: integerOption(values, 'seed', 1, 0, 2 ** 32 - 1),
+    tokenTtlSeconds: integerOption(values, 'token-ttl', 3600, 1, 366 * 86400),
+    credentials: {
+      ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
+      ...(values['client-secret'] ? { clientSecret: values['client-secret'] as string } : {}),
+      ...(values.username ? { username: values.username as string } : {}),
+      ...(values.password ? { password: values.password as string } : {}),
+    },
+  });
+  const url = await simulator.start();
+  process.stdout.write(`listening ${url}\n`);
+  process.stdout.write(
+    `3CX V20 simulator: ${simulator.model.users.length} users, ${simulator.model.ringGroups.length} ring groups, ` +
+      `${simulator.model.queues.length} queues, ${simulator.model.trunks.length} trunks, traffic ${traffic}.\n` +
+      `xAPI at ${url}/xapi/v1/ (self-signed certificate); scripting API at ${url}/sim/ (see docs/simulator.md).\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await simulator.stop();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { command, values } = parse(argv);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'simulate':
+      await simulate(values);
+      return 0;
+    case 'demo':
+      // Until the gateway lands (issue #4) the demo is the simulator with normal traffic.
+      process.stderr.write(
+        'demo: the gateway is not built yet; running the 3CX simulator with normal traffic.\n',
+      );
+      await simulate({ ...values, traffic: values.traffic ?? 'normal' });
+      return 0;
+    case 'check-config': {
+      const config = loadConfig({ path: values.config as string | undefined });
+      process.stdout.write(redactedConfigYaml(config));
+      process.stderr.write('configuration is valid\n');
+      return 0;
+    }
+    case 'run':
+      loadConfig({ path: values.config as string | undefined });
+      process.stderr.write('run: the gateway is not built yet (issue #4); the configuration is valid.\n');
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof UsageError) {
+      process.stderr.write(`3cx2mqtt: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`3cx2mqtt: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

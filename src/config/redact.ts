@@ -1,0 +1,44 @@
+// The effective configuration as a user reads it: secrets masked, durations spelled as written.
+import { stringify } from 'yaml';
+import { formatDuration } from './duration.ts';
+import { configJsonSchema, type Config } from './schema.ts';
+import { propertiesOf, type JsonSchemaNode } from './schema-walk.ts';
+
+export const REDACTED = '***redacted***';
+
+function present(value: unknown, node: JsonSchemaNode | undefined): unknown {
+  const properties = propertiesOf(node);
+  if (properties && value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([key, child]) => [
+        key,
+        present(child, properties[key]),
+      ]),
+    );
+  }
+  if (node?.secret && value !== null && value !== undefined) return REDACTED;
+  if (node?.duration && typeof value === 'number') return formatDuration(value);
+  return value;
+}
+
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return present(config, configJsonSchema()) as Record<string, unknown>;
+}
+
+export function redactedConfigYaml(config: Config): string {
+  return stringify(redactedConfig(config), { lineWidth: 0 });
+}
+
+/** Every secret value the configuration holds, for scrubbing text that might echo one. */
+export function secretValues(config: Config): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, node: JsonSchemaNode | undefined) => {
+    const properties = propertiesOf(node);
+    if (properties && value && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value as Record<string, unknown>))
+        walk(child, properties[key]);
+    } else if (node?.secret && typeof value === 'string' && value.length > 0) found.push(value);
+  };
+  walk(config, configJsonSchema());
+  return found;
+}

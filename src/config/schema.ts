@@ -1,0 +1,374 @@
+// The configuration schema: the single source of truth for keys, defaults, validation, secrets and docs.
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** Extra facts about a key that the loader, the redactor and the docs read from the JSON Schema. */
+export interface KeyMeta {
+  description?: string;
+  /** Redacted everywhere; may be read from a file through the `_FILE` environment variable. */
+  secret?: boolean;
+  /** Stored as milliseconds; written as seconds or "500ms", "2s", "5m". */
+  duration?: boolean;
+}
+
+const DURATION_HINT = 'a duration: seconds or a string like 500ms, 2s, 5m';
+
+function duration(defaultValue: string, description: string) {
+  return z
+    .union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` })
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .prefault(defaultValue)
+    .meta({ duration: true, description });
+}
+
+function secret(description: string) {
+  return z.string().min(1, 'must not be empty').nullable().prefault(null).meta({ secret: true, description });
+}
+
+function optionalString(description: string) {
+  return z.string().min(1, 'must not be empty').nullable().prefault(null).meta({ description });
+}
+
+function flag(defaultValue: boolean, description: string) {
+  return z.boolean({ error: 'expected true or false' }).prefault(defaultValue).meta({ description });
+}
+
+function count(defaultValue: number, min: number, max: number, description: string) {
+  return z
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(min)
+    .max(max)
+    .prefault(defaultValue)
+    .meta({ description });
+}
+
+function isValidRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const regexList = (defaultValue: string[], description: string) =>
+  z
+    .array(z.string().refine(isValidRegex, 'is not a valid regular expression'))
+    .prefault(defaultValue)
+    .meta({ description });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hostPort = (defaultValue: string, description: string) =>
+  z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
+    .prefault(defaultValue)
+    .meta({ description });
+
+const entityFilter = (description: string) =>
+  z
+    .union([z.enum(['all', 'none']), z.array(z.string().min(1))], {
+      error: 'expected "all", "none" or a list of numbers',
+    })
+    .prefault('all')
+    .meta({ description });
+
+const topicLevel = z
+  .string()
+  .min(1)
+  .refine((t) => !/[+#]/.test(t) && !t.includes('\u0000') && !t.startsWith('/') && !t.endsWith('/'), {
+    message: 'must not contain + # or NUL, nor start or end with /',
+  });
+
+const pbxSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected the https:// URL of the 3CX web server' })
+      .meta({ description: 'base URL of the 3CX web server (required)' }),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, _ or -')
+      .nullable()
+      .prefault(null)
+      .meta({
+        description:
+          'short id in unique ids, device identifiers and the MQTT client id (default: from the host name)',
+      }),
+    client_id: optionalString('xAPI client id (service principal); use it with client_secret'),
+    client_secret: secret('xAPI API key of that client'),
+    username: optionalString('or a user login (extension number); use it with password'),
+    password: secret('password of that user'),
+    security_code: secret('2FA code for the user login, if enabled'),
+    verify_tls: flag(true, 'false accepts a self-signed certificate'),
+    ca_file: optionalString('a PEM file to trust instead of the system CAs'),
+    timezone: z
+      .string()
+      .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin')
+      .prefault(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+      .meta({ description: 'day boundary for daily counters (default: the system zone)' }),
+    realtime: z
+      .enum(['auto', 'callcontrol', 'poll'])
+      .prefault('auto')
+      .meta({ description: 'use the Call Control websocket when the credentials allow it' }),
+    max_auth_failures: count(5, 0, 1000, 'consecutive login failures before the daemon exits 1 (0 = never)'),
+  })
+  .superRefine((pbx, ctx) => {
+    const clientKind = pbx.client_id !== null || pbx.client_secret !== null;
+    const userKind = pbx.username !== null || pbx.password !== null;
+    if (clientKind && userKind) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          'give exactly one credential kind: client_id + client_secret, or username + password, not both',
+      });
+      return;
+    }
+    if (!clientKind && !userKind) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'no credentials: give client_id + client_secret, or username + password',
+      });
+      return;
+    }
+    const missing = clientKind
+      ? (['client_id', 'client_secret'] as const).filter((k) => pbx[k] === null)
+      : (['username', 'password'] as const).filter((k) => pbx[k] === null);
+    for (const key of missing)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'required with the other half of the credential',
+      });
+  })
+  .transform((pbx) => ({ ...pbx, id: pbx.id ?? pbxIdFromUrl(pbx.url) }));
+
+/** A default pbx.id from the host name: "pbx.example.com" -> "pbx_example_com". */
+export function pbxIdFromUrl(url: string): string {
+  const host = new URL(url).hostname.toLowerCase();
+  return (
+    host
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 32) || 'pbx'
+  );
+}
+
+const mqttSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^(mqtts?|wss?)$/, error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL' })
+    .prefault('mqtt://localhost:1883')
+    .meta({ description: 'broker URL: mqtt://, mqtts://, ws://, wss://' }),
+  username: optionalString('broker user name'),
+  password: secret('broker password'),
+  client_id: optionalString('MQTT client id (default 3cx2mqtt_<pbx.id>)'),
+  base_topic: topicLevel.prefault('3cx2mqtt').meta({ description: 'first level of every topic' }),
+  ca_file: optionalString('a PEM file to trust for mqtts:// and wss://'),
+  reject_unauthorized: flag(true, 'false accepts a broker certificate that does not verify'),
+  output: z
+    .enum(['json', 'attribute', 'attribute_and_json'])
+    .prefault('json')
+    .meta({ description: 'json objects, one topic per attribute, or both' }),
+});
+
+const sipSchema = z
+  .strictObject({
+    enabled: flag(false, 'place SIP calls (alarm_call, make_call) through baresip'),
+    baresip: z
+      .strictObject({
+        binary: z.string().min(1).prefault('baresip').meta({ description: 'baresip executable' }),
+        spawn: flag(true, 'false: connect to an already running baresip at ctrl_tcp'),
+        ctrl_tcp: hostPort('127.0.0.1:4444', 'baresip ctrl_tcp address'),
+        sip_listen: hostPort('0.0.0.0:5063', 'SIP address baresip listens on'),
+        net_interface: optionalString('interface or IP facing the PBX (SDP address)'),
+        rtp_ports: z
+          .string()
+          .regex(/^\d{1,5}-\d{1,5}$/, 'expected a port range like 20000-20099')
+          .refine((r) => {
+            const [low, high] = r.split('-').map(Number);
+            return low! >= 1024 && low! < high! && high! <= 65535;
+          }, 'expected low-high with 1024 <= low < high <= 65535')
+          .prefault('20000-20099')
+          .meta({ description: 'RTP port range' }),
+      })
+      .prefault({}),
+    account: z
+      .strictObject({
+        user: optionalString('SIP user (an extension of the PBX)'),
+        password: secret('SIP password of that extension'),
+        domain: optionalString('SIP domain (the PBX)'),
+        transport: z.enum(['udp', 'tcp', 'tls']).prefault('udp').meta({ description: 'SIP transport' }),
+        register: flag(true, 'register the account at the PBX'),
+        outbound_proxy: optionalString('SIP outbound proxy'),
+      })
+      .prefault({}),
+    alert_numbers: z
+      .array(z.string().min(1))
+      .prefault([])
+      .meta({ description: 'numbers an alarm call dials, in order' }),
+    ring_timeout: duration('30s', 'give up on a number that does not answer after this'),
+    confirm_digit: z
+      .string()
+      .regex(/^[0-9*#]$/, 'expected one DTMF key: 0-9, * or #')
+      .prefault('1')
+      .meta({ description: 'the key that confirms an alarm call' }),
+    confirm_timeout: duration('45s', 'how long an answered callee has to press the confirm key'),
+    rounds: count(2, 1, 20, 'times to go through alert_numbers before NO_ANSWER'),
+    alarm_deadline: duration('10m', 'hard limit for one whole alarm call'),
+    make_call_duration: duration('20s', 'how long make_call rings'),
+    audio: z
+      .strictObject({
+        towing: z
+          .string()
+          .min(1)
+          .prefault('./sounds/towing.wav')
+          .meta({ description: 'message for towing alarms' }),
+        unplug: z
+          .string()
+          .min(1)
+          .prefault('./sounds/unplug.wav')
+          .meta({ description: 'message for unplug alarms' }),
+        generic: z
+          .string()
+          .min(1)
+          .prefault('./sounds/generic.wav')
+          .meta({ description: 'message for other alarms' }),
+      })
+      .prefault({}),
+  })
+  .superRefine((sip, ctx) => {
+    if (!sip.enabled) return;
+    for (const key of ['user', 'domain'] as const) {
+      if (sip.account[key] === null)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['account', key],
+          message: 'required when sip.enabled is true',
+        });
+    }
+  });
+
+export const configSchema = z.strictObject({
+  pbx: pbxSchema,
+  polling: z
+    .strictObject({
+      calls: duration('2s', 'active calls poll interval'),
+      presence: duration('30s', 'extensions, ring groups and queues poll interval'),
+      trunks: duration('60s', 'trunks and system status poll interval'),
+      failures_before_offline: count(
+        3,
+        1,
+        100,
+        'consecutive failed polls before pbx/availability goes offline',
+      ),
+    })
+    .prefault({}),
+  mqtt: mqttSchema.prefault({}),
+  homeassistant: z
+    .strictObject({
+      enabled: flag(true, 'publish Home Assistant discovery'),
+      discovery_prefix: topicLevel.prefault('homeassistant').meta({ description: 'HA discovery prefix' }),
+      status_topic: topicLevel.prefault('homeassistant/status').meta({ description: 'HA birth topic' }),
+      mode: z.enum(['device', 'component']).prefault('device').meta({
+        description: 'device: one config per HA device; component: one per entity (openHAB before 2026-02)',
+      }),
+    })
+    .prefault({}),
+  entities: z
+    .strictObject({
+      extensions: entityFilter('all | none | a list of extension numbers'),
+      ring_groups: entityFilter('all | none | a list of ring group numbers'),
+      queues: entityFilter('all | none | a list of queue numbers'),
+      trunks: entityFilter('all | none | a list of trunk numbers'),
+    })
+    .prefault({}),
+  contacts: z
+    .strictObject({
+      lookup: flag(true, 'resolve caller names from the 3CX company phonebook'),
+      vip: z
+        .array(
+          z
+            .string()
+            .refine(
+              (v) => !(v.startsWith('/') && v.endsWith('/') && v.length > 1) || isValidRegex(v.slice(1, -1)),
+              {
+                message: 'is not a valid regular expression',
+              },
+            ),
+        )
+        .prefault([])
+        .meta({ description: 'VIP numbers (matched on their digits) or regexes written as "/.../"' }),
+    })
+    .prefault({}),
+  history: z
+    .strictObject({
+      database: z
+        .string()
+        .min(1)
+        .prefault('./data/3cx2mqtt.db')
+        .meta({ description: 'SQLite database file' }),
+      recent_calls: count(20, 0, 1000, 'length of calls/recent'),
+      recent_missed_calls: count(20, 0, 1000, 'length of calls/missed'),
+      retention_days: count(90, 1, 36500, 'days of call history kept in the database'),
+    })
+    .prefault({}),
+  commands: z
+    .strictObject({
+      allowed_numbers: regexList(['^[0-9]{2,6}$'], 'regexes every dialled target must match'),
+      rate_limit_per_minute: count(6, 0, 600, 'call-placing commands per minute, all kinds together'),
+    })
+    .prefault({}),
+  sip: sipSchema.prefault({}),
+  web: z
+    .strictObject({
+      enabled: flag(true, 'serve the dashboard, API, metrics and webhook'),
+      listen: hostPort('127.0.0.1:8080', 'HTTP listen address'),
+      public_url: z
+        .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+        .nullable()
+        .prefault(null)
+        .meta({
+          description: 'how users reach the gateway (for recording_url links); default http://<listen>',
+        }),
+      auth_token: secret('if set, required for the dashboard and /api (cookie or Bearer)'),
+      open_metrics: flag(true, '/metrics and /healthz without auth_token'),
+      frame_ancestors: z
+        .string()
+        .prefault("'self'")
+        .meta({ description: 'CSP frame-ancestors, for embedding in HA/openHAB' }),
+      webhook_token: secret('required to enable the /webhook/3cx endpoints'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z
+        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .prefault('info')
+        .meta({ description: 'log level' }),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** The schema as JSON Schema (input side), carrying descriptions, defaults and the secret/duration markers. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

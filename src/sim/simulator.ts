@@ -1,0 +1,403 @@
+// The 3CX V20 simulator: HTTPS with a self-signed certificate, both logins, the xAPI, and the /sim scripting API.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { generate } from 'selfsigned';
+import { TokenAuthority, type SimCredentials } from './auth.ts';
+import { CallEngine } from './calls.ts';
+import { wallClock, type SimClock } from './clock.ts';
+import { createModel, MAX_EXTENSIONS, type PbxModel } from './model.ts';
+import { Random } from './random.ts';
+import { json, type Reply } from './reply.ts';
+import { handleScript, type Fault, type RequestLogEntry } from './script.ts';
+import { TrafficGenerator, type TrafficLevel } from './traffic.ts';
+import { handleXapi } from './xapi.ts';
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  extensions?: number;
+  ringGroups?: number;
+  queues?: number;
+  trunks?: number;
+  traffic?: TrafficLevel;
+  seed?: number;
+  tokenTtlSeconds?: number;
+  credentials?: Partial<SimCredentials>;
+  /** A clock the tests control; the wall clock (which /sim/clock can advance) otherwise. */
+  clock?: SimClock;
+  /** Advance traffic once a second on a timer (off when a test steps it through /sim/traffic). */
+  autoTick?: boolean;
+}
+
+export const DEFAULT_CREDENTIALS: SimCredentials = {
+  clientId: 'simulator',
+  clientSecret: 'simulator-secret',
+  username: '100',
+  password: 'simulator',
+};
+
+const MAX_BODY = 1024 * 1024;
+const REQUEST_LOG_LIMIT = 100_000;
+const UNAUTHORIZED = {
+  error: 'unauthorized',
+  error_description: 'The request requires valid user authentication.',
+};
+
+export class Simulator {
+  readonly model: PbxModel;
+  readonly clock: SimClock;
+  readonly calls: CallEngine;
+  readonly traffic: TrafficGenerator;
+  readonly auth: TokenAuthority;
+  readonly requestLog: RequestLogEntry[] = [];
+  readonly fault: { current?: Fault } = {};
+  private server?: Server;
+  private timer?: NodeJS.Timeout;
+  private readonly hung = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+  private requestSeq = 0;
+  url = '';
+  /** PEM of the generated certificate, for clients that want to trust it (ca_file). */
+  certificate = '';
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    const extensions = options.extensions ?? 20;
+    if (!Number.isInteger(extensions) || extensions < 1 || extensions > MAX_EXTENSIONS) {
+      throw new RangeError(`extensions must be 1..${MAX_EXTENSIONS}`);
+    }
+    const seed = options.seed ?? 1;
+    this.clock = options.clock ?? wallClock();
+    this.model = createModel({
+      extensions,
+      ringGroups: options.ringGroups ?? 2,
+      queues: options.queues ?? 2,
+      trunks: options.trunks ?? 2,
+      seed,
+      fqdn: 'pbx.simulator.local',
+    });
+    // Separate streams: traffic choices do not shift when the model's size changes the draws before them.
+    const trafficRandom = new Random(seed * 7919 + 17);
+    this.calls = new CallEngine(this.model, this.clock, trafficRandom);
+    this.traffic = new TrafficGenerator(this.model, this.calls, trafficRandom, options.traffic ?? 'none');
+    this.auth = new TokenAuthority(
+      { ...DEFAULT_CREDENTIALS, ...options.credentials },
+      this.model.fqdn,
+      options.tokenTtlSeconds ?? 3600,
+      this.clock,
+    );
+  }
+
+  async start(): Promise<string> {
+    const pems = await generate([{ name: 'commonName', value: this.model.fqdn }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notAfterDate: new Date(Date.now() + 365 * 86400_000),
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 2, value: this.model.fqdn },
+            { type: 7, ip: '127.0.0.1' },
+          ],
+        },
+      ],
+    });
+    this.certificate = pems.cert;
+    const server = createServer(
+      { key: pems.private, cert: pems.cert, keepAliveTimeout: 30_000 },
+      (req, res) => {
+        this.dispatch(req, res).catch((error: unknown) => {
+          if (!res.headersSent)
+            this.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
+        });
+      },
+    );
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    this.url = `https://${this.options.host ?? '127.0.0.1'}:${address.port}`;
+    if (this.options.autoTick ?? true) {
+      this.timer = setInterval(() => this.traffic.step(), 1000);
+      this.timer.unref();
+    }
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.releaseHung();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private releaseHung(): void {
+    for (const res of this.hung) res.socket?.destroy();
+    this.hung.clear();
+  }
+
+  private log(req: IncomingMessage, url: URL, status: number, fault?: Fault['mode']): void {
+    if (url.pathname.startsWith('/sim/')) return;
+    this.requestLog.push({
+      seq: ++this.requestSeq,
+      time: new Date(this.clock.now()).toISOString(),
+      method: req.method ?? 'GET',
+      path: safeDecode(url.pathname),
+      query: Object.fromEntries(url.searchParams),
+      status,
+      ...(fault ? { fault } : {}),
+    });
+    if (this.requestLog.length > REQUEST_LOG_LIMIT)
+      this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, reply: Reply, fault?: Fault['mode']): void {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    this.log(req, url, reply.status, fault);
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const body = await readBody(req);
+    if (body === undefined) return this.send(req, res, json(413, { error: 'request body too large' }));
+    if (url.pathname.startsWith('/sim/')) {
+      let parsed: unknown;
+      try {
+        parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        return this.send(req, res, json(400, { error: 'the body is not JSON' }));
+      }
+      return this.send(
+        req,
+        res,
+        handleScript(this.scriptContext(), req.method ?? 'GET', url.pathname, parsed, url.searchParams),
+      );
+    }
+    if (this.applyFault(req, res, url)) return;
+    if (req.method === 'POST' && url.pathname === '/connect/token')
+      return this.send(req, res, await this.connectToken(req, body));
+    if (req.method === 'POST' && url.pathname === '/webclient/api/Login/GetAccessToken')
+      return this.send(req, res, await this.userLogin(body));
+    if (req.method === 'POST' && url.pathname === '/webclient/api/Logout')
+      return this.send(req, res, { status: 200, body: '' });
+    if (url.pathname.startsWith('/xapi/v1/') || url.pathname.startsWith('/callcontrol')) {
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const principal = token ? await this.auth.verifyAccess(token) : undefined;
+      if (!principal) {
+        return this.send(req, res, {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+          body: '',
+        });
+      }
+      if (url.pathname.startsWith('/callcontrol')) {
+        // Call Control is not simulated yet: answer as a PBX whose API client lacks "Call Control API Access".
+        return this.send(req, res, { status: 403, body: '' });
+      }
+      let parsed: unknown;
+      if (body.length > 0) {
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          return this.send(
+            req,
+            res,
+            json(400, {
+              error: { code: '400', message: 'The request body is not valid JSON.', details: [] },
+            }),
+          );
+        }
+      }
+      const reply = handleXapi(
+        {
+          model: this.model,
+          calls: this.calls,
+          traffic: this.traffic,
+          baseUrl: this.url,
+          now: () => this.clock.now(),
+        },
+        {
+          method: req.method ?? 'GET',
+          path: safeDecode(url.pathname.slice('/xapi/v1/'.length)),
+          params: url.searchParams,
+          body: parsed,
+        },
+      );
+      return this.send(req, res, reply);
+    }
+    return this.send(req, res, {
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      body: '<html><body>404 Not Found</body></html>',
+    });
+  }
+
+  /** Answers a request the way a failing PBX would; true when it did. */
+  private applyFault(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    const fault = this.fault.current;
+    if (!fault) return false;
+    if (
+      fault.path
+        ? !fault.path.test(safeDecode(url.pathname))
+        : !/^\/(xapi|connect|webclient)\//.test(url.pathname)
+    )
+      return false;
+    if (fault.remaining !== undefined && --fault.remaining <= 0) this.fault.current = undefined;
+    switch (fault.mode) {
+      case '500':
+        this.send(
+          req,
+          res,
+          json(500, { error: { code: '500', message: 'An error has occurred.', details: [] } }),
+          '500',
+        );
+        break;
+      case '503':
+        // What nginx in front of a restarting 3CX answers: HTML, not JSON.
+        this.send(
+          req,
+          res,
+          {
+            status: 503,
+            headers: { 'content-type': 'text/html' },
+            body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>',
+          },
+          '503',
+        );
+        break;
+      case 'malformed':
+        this.send(
+          req,
+          res,
+          {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: '{"@odata.context":"x","value":[{"Id":',
+          },
+          'malformed',
+        );
+        break;
+      case 'reset':
+        this.log(req, url, 0, 'reset');
+        req.socket.destroy();
+        break;
+      case 'hang':
+        this.log(req, url, 0, 'hang');
+        this.hung.add(res);
+        res.on('close', () => this.hung.delete(res));
+        break;
+    }
+    return true;
+  }
+
+  private scriptContext() {
+    return {
+      model: this.model,
+      calls: this.calls,
+      traffic: this.traffic,
+      clock: this.clock,
+      auth: this.auth,
+      requestLog: this.requestLog,
+      fault: this.fault,
+      onFaultCleared: () => this.releaseHung(),
+    };
+  }
+
+  private async connectToken(req: IncomingMessage, body: Buffer): Promise<Reply> {
+    const form = await readForm(req, body);
+    const grant = form.get('grant_type');
+    if (grant === 'client_credentials') {
+      if (!this.auth.checkClient(form.get('client_id') ?? undefined, form.get('client_secret') ?? undefined))
+        return json(401, UNAUTHORIZED);
+      return json(200, await this.auth.issueAccess({ kind: 'client', name: form.get('client_id')! }));
+    }
+    if (grant === 'refresh_token') {
+      const cookie =
+        parseCookies(req.headers.cookie).get('RefreshTokenCookie') ?? form.get('refresh_token') ?? '';
+      const tokens = await this.auth.refresh(cookie);
+      if (!tokens) return json(401, UNAUTHORIZED);
+      return json(200, tokens, refreshCookie(tokens.refresh_token!));
+    }
+    return json(400, {
+      error: 'unsupported_grant_type',
+      error_description: `grant_type ${grant ?? '(none)'} is not supported`,
+    });
+  }
+
+  private async userLogin(body: Buffer): Promise<Reply> {
+    let login: { Username?: unknown; Password?: unknown };
+    try {
+      login = JSON.parse(body.toString('utf8')) as typeof login;
+    } catch {
+      return json(400, { Status: 'InvalidRequest', Token: null, TwoFactorAuth: null });
+    }
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    if (!this.auth.checkUser(text(login.Username), text(login.Password))) {
+      return json(200, { Status: 'AuthFailed', Token: null, TwoFactorAuth: null });
+    }
+    const tokens = await this.auth.issueAccess({ kind: 'user', name: String(login.Username) });
+    return json(
+      200,
+      { Status: 'AuthSuccess', Token: tokens, TwoFactorAuth: null },
+      refreshCookie(tokens.refresh_token!),
+    );
+  }
+}
+
+function refreshCookie(token: string): Record<string, string> {
+  return { 'set-cookie': `RefreshTokenCookie=${token}; path=/; secure; samesite=strict; httponly` };
+}
+
+function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+async function readForm(req: IncomingMessage, body: Buffer): Promise<URLSearchParams> {
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    // 3CX's own TypeScript sample posts FormData; the PBX accepts it as well as urlencoded.
+    const form = await new Response(body, { headers: { 'content-type': type } }).formData();
+    const params = new URLSearchParams();
+    form.forEach((value, key) => params.set(key, typeof value === 'string' ? value : value.name));
+    return params;
+  }
+  return new URLSearchParams(body.toString('utf8'));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}

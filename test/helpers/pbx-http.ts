@@ -1,0 +1,119 @@
+// Test helper: talks HTTPS to a simulator (self-signed certificate) the way a client of the real PBX would.
+import { Agent, request } from 'undici';
+import { Simulator, type SimulatorOptions } from '../../src/sim/simulator.ts';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  body: Buffer;
+  json<T = unknown>(): T;
+}
+
+export const insecureAgent = new Agent({ connect: { rejectUnauthorized: false } });
+
+export async function call(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<HttpAnswer> {
+  const response = await request(url, {
+    method: (options.method ?? 'GET') as 'GET',
+    headers: options.headers,
+    body: options.body,
+    dispatcher: insecureAgent,
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
+  const body = Buffer.from(await response.body.arrayBuffer());
+  const text = body.toString('utf8');
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    text,
+    body,
+    json: <T>() => JSON.parse(text) as T,
+  };
+}
+
+/** A started simulator plus a client holding a client-credentials token. */
+export class SimHarness {
+  token = '';
+  constructor(readonly simulator: Simulator) {}
+
+  static async start(options: SimulatorOptions = {}): Promise<SimHarness> {
+    const simulator = new Simulator({ port: 0, autoTick: false, ...options });
+    await simulator.start();
+    const harness = new SimHarness(simulator);
+    harness.token = await harness.clientToken();
+    return harness;
+  }
+
+  get url(): string {
+    return this.simulator.url;
+  }
+
+  async clientToken(id = 'simulator', secret = 'simulator-secret'): Promise<string> {
+    const answer = await call(`${this.url}/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: id,
+        client_secret: secret,
+        grant_type: 'client_credentials',
+      }).toString(),
+    });
+    if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.text}`);
+    return answer.json<{ access_token: string }>().access_token;
+  }
+
+  /** GET (or another method) below /xapi/v1/ with the current token. */
+  xapi(path: string, options: { method?: string; body?: unknown; token?: string } = {}): Promise<HttpAnswer> {
+    // Spaces are written %20 as any HTTP client must; everything else is sent as the test wrote it.
+    return call(`${this.url}/xapi/v1/${path.replace(/ /g, '%20')}`, {
+      method: options.method,
+      headers: {
+        authorization: `Bearer ${options.token ?? this.token}`,
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    });
+  }
+
+  async xapiJson<T = { value: Record<string, unknown>[]; '@odata.count'?: number }>(
+    path: string,
+  ): Promise<T> {
+    const answer = await this.xapi(path);
+    if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text}`);
+    return answer.json<T>();
+  }
+
+  /** The /sim scripting API. */
+  async script<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const answer = await call(`${this.url}/sim/${path}`, {
+      method,
+      headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    if (answer.status >= 400) throw new Error(`sim ${method} ${path}: ${answer.status} ${answer.text}`);
+    return answer.text ? answer.json<T>() : ({} as T);
+  }
+
+  stop(): Promise<void> {
+    return this.simulator.stop();
+  }
+}
+
+/** Every page of a collection, $top=100 and $skip, as a well-behaved client pages. */
+export async function allPages(
+  harness: SimHarness,
+  set: string,
+  query = '',
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (let skip = 0; skip < 1_000_000; skip += 100) {
+    const page = await harness.xapiJson(`${set}?$top=100&$skip=${skip}${query ? `&${query}` : ''}`);
+    rows.push(...page.value);
+    if (page.value.length < 100) return rows;
+  }
+  throw new Error('paging did not end');
+}
