@@ -50,7 +50,7 @@ describe('command line', () => {
       TCX2MQTT_MQTT__PASSWORD: 'MQTT-SECRET-FROM-ENV',
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /client_secret: \*\*\*redacted\*\*\*/);
+    assert.match(result.stdout, /client_secret: "?\*\*\*redacted\*\*\*"?/);
     for (const output of [result.stdout, result.stderr]) {
       assert.ok(!output.includes('VERY-SECRET-FROM-FILE'));
       assert.ok(!output.includes('MQTT-SECRET-FROM-ENV'));
