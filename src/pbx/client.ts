@@ -1,0 +1,288 @@
+// The 3CX HTTP client: logs in, keeps one token fresh from its JWT exp, pages collections, and turns every failure
+// into a PbxError (a failed request is never read as an empty answer).
+import { decodeJwt } from 'jose';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { PbxError } from './errors.ts';
+
+export type PbxCredentials =
+  | { kind: 'client'; clientId: string; clientSecret: string }
+  | { kind: 'user'; username: string; password: string; securityCode?: string | null };
+
+export interface PbxClientOptions {
+  url: string;
+  credentials: PbxCredentials;
+  verifyTls?: boolean;
+  /** PEM text of a CA (or the PBX's own self-signed certificate) to trust. */
+  ca?: string | null;
+  timeoutMs?: number;
+  /** Renew this long before the token's exp. */
+  renewMarginMs?: number;
+  now?: () => number;
+}
+
+interface Token {
+  value: string;
+  expiresAt: number;
+}
+
+const PAGE_SIZE = 100;
+const MAX_PAGES = 1000; // 100,000 rows: far beyond any PBX, and a bound on a server that never sends a short page
+
+export class PbxClient {
+  private readonly base: URL;
+  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  private readonly renewMarginMs: number;
+  private readonly now: () => number;
+  private token?: Token;
+  private refreshToken?: string;
+  private pendingLogin?: Promise<Token>;
+  /** Token requests made, for metrics and tests. */
+  logins = 0;
+
+  constructor(private readonly options: PbxClientOptions) {
+    this.base = new URL(options.url);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.renewMarginMs = options.renewMarginMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 4,
+      connect: { rejectUnauthorized: options.verifyTls ?? true, ...(options.ca ? { ca: options.ca } : {}) },
+    });
+  }
+
+  /** "client credentials (client_id x)" or "user login (600)": names the credential, never its secret. */
+  get credentialName(): string {
+    const c = this.options.credentials;
+    return c.kind === 'client'
+      ? `client credentials (client_id ${c.clientId})`
+      : `user login (${c.username})`;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** GET below /xapi/v1/, parsed by `parse`; one re-login and retry on 401. */
+  async get<T>(path: string, parse: (body: unknown) => T): Promise<T> {
+    return parse(await this.xapi('GET', path));
+  }
+
+  /** Every row of a collection, $top=100 and $skip until a short page. */
+  async getAll<T>(set: string, query: Record<string, string>, parseRow: (row: unknown) => T): Promise<T[]> {
+    const rows: T[] = [];
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const path = `${set}?${encodeQuery({ ...query, $top: String(PAGE_SIZE), $skip: String(page * PAGE_SIZE) })}`;
+      const body = await this.xapi('GET', path);
+      const value = (body as { value?: unknown } | null)?.value;
+      if (!Array.isArray(value)) throw new PbxError('parse', set, 'the answer has no "value" array');
+      rows.push(...value.map(parseRow));
+      if (value.length < PAGE_SIZE) return rows;
+    }
+    throw new PbxError('parse', set, `more than ${MAX_PAGES} pages`);
+  }
+
+  /** Any xAPI request; returns parsed JSON (undefined for 204). */
+  async xapi(method: string, path: string, body?: unknown): Promise<unknown> {
+    const endpoint = endpointName(path);
+    let token = await this.validToken();
+    let answer = await this.send(method, `/xapi/v1/${path}`, endpoint, token, body);
+    if (answer.status === 401) {
+      // The token was replaced (another client with our id) or the PBX restarted: log in again, once.
+      if (this.token?.value === token.value) this.token = undefined;
+      token = await this.validToken();
+      answer = await this.send(method, `/xapi/v1/${path}`, endpoint, token, body);
+    }
+    if (answer.status === 401)
+      throw new PbxError('auth', endpoint, `refused the token of ${this.credentialName}`, 401);
+    if (answer.status === 204) return undefined;
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new PbxError(
+        'http',
+        endpoint,
+        `HTTP ${answer.status}${describeErrorBody(answer.text)}`,
+        answer.status,
+      );
+    }
+    try {
+      return JSON.parse(answer.text) as unknown;
+    } catch {
+      throw new PbxError(
+        'parse',
+        endpoint,
+        `the answer is not JSON (${answer.text.length} bytes)`,
+        answer.status,
+      );
+    }
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    endpoint: string,
+    token: Token | undefined,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ) {
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
+    if (token) headers.authorization = `Bearer ${token.value}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      if (typeof body === 'string') {
+        payload = body;
+      } else {
+        payload = JSON.stringify(body);
+        headers['content-type'] = 'application/json';
+      }
+    }
+    try {
+      const response = await request(new URL(path, this.base), {
+        method: method,
+        headers,
+        body: payload,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, text, headers: response.headers };
+    } catch (error) {
+      throw networkError(endpoint, error, this.timeoutMs);
+    }
+  }
+
+  private async validToken(): Promise<Token> {
+    if (this.token && this.now() < this.token.expiresAt - this.renewMarginMs) return this.token;
+    // One token request in flight: 3CX keeps one active token per client, so parallel logins undo each other.
+    this.pendingLogin ??= this.login().finally(() => {
+      this.pendingLogin = undefined;
+    });
+    this.token = await this.pendingLogin;
+    return this.token;
+  }
+
+  private async login(): Promise<Token> {
+    const c = this.options.credentials;
+    this.logins++;
+    if (c.kind === 'client') {
+      const form = new URLSearchParams({
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        grant_type: 'client_credentials',
+      });
+      return this.tokenFrom(await this.postForm('/connect/token', form));
+    }
+    if (this.refreshToken) {
+      const form = new URLSearchParams({ client_id: 'Webclient', grant_type: 'refresh_token' });
+      try {
+        return this.tokenFrom(
+          await this.postForm('/connect/token', form, { cookie: `RefreshTokenCookie=${this.refreshToken}` }),
+        );
+      } catch (error) {
+        if (!(error instanceof PbxError) || error.kind !== 'auth') throw error;
+        this.refreshToken = undefined; // expired or used: fall back to the password
+      }
+    }
+    const endpoint = '/webclient/api/Login/GetAccessToken';
+    const answer = await this.send('POST', endpoint, endpoint, undefined, {
+      Username: c.username,
+      Password: c.password,
+      SecurityCode: c.securityCode ?? '',
+    });
+    const parsed = parseJson(answer.text) as { Status?: unknown; Token?: unknown } | undefined;
+    if (answer.status !== 200 || parsed?.Status !== 'AuthSuccess') {
+      const status = typeof parsed?.Status === 'string' ? parsed.Status : `HTTP ${answer.status}`;
+      throw new PbxError('auth', endpoint, `${this.credentialName} was refused (${status})`, answer.status);
+    }
+    return this.tokenFrom(parsed.Token);
+  }
+
+  private async postForm(
+    path: string,
+    form: URLSearchParams,
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
+    const answer = await this.send('POST', path, path, undefined, form.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    });
+    const parsed = parseJson(answer.text);
+    if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
+      const reason = (parsed as { error?: unknown } | undefined)?.error;
+      throw new PbxError(
+        'auth',
+        path,
+        `${this.credentialName} was refused (${typeof reason === 'string' ? reason : `HTTP ${answer.status}`})`,
+        answer.status,
+      );
+    }
+    if (answer.status !== 200)
+      throw new PbxError(
+        'http',
+        path,
+        `HTTP ${answer.status}${describeErrorBody(answer.text)}`,
+        answer.status,
+      );
+    return parsed;
+  }
+
+  private tokenFrom(body: unknown): Token {
+    const tokens = body as
+      { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
+    if (typeof tokens?.access_token !== 'string')
+      throw new PbxError('parse', '/connect/token', 'no access_token in the answer');
+    if (typeof tokens.refresh_token === 'string' && tokens.refresh_token)
+      this.refreshToken = tokens.refresh_token;
+    let exp: number | undefined;
+    try {
+      exp = decodeJwt(tokens.access_token).exp;
+    } catch {
+      exp = undefined;
+    }
+    // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute.
+    const expiresAt = exp !== undefined ? exp * 1000 : this.now() + 60_000;
+    return { value: tokens.access_token, expiresAt };
+  }
+}
+
+function encodeQuery(query: Record<string, string>): string {
+  return Object.entries(query)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
+function endpointName(path: string): string {
+  return path.split('?')[0]!.replace(/\(\d+\)/g, '({Id})');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeErrorBody(text: string): string {
+  const message = (parseJson(text) as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return typeof message === 'string' ? `: ${message.slice(0, 200)}` : '';
+}
+
+function networkError(endpoint: string, error: unknown, timeoutMs: number): PbxError {
+  if (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+  ) {
+    return new PbxError('timeout', endpoint, `no answer within ${timeoutMs} ms`);
+  }
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+  return new PbxError(
+    'network',
+    endpoint,
+    `${typeof code === 'string' ? code : typeof cause === 'string' ? cause : 'connection failed'}: ${(error as Error).message}`,
+  );
+}
