@@ -44,7 +44,8 @@ export class SimHarness {
     const simulator = new Simulator({ port: 0, autoTick: false, ...options });
     await simulator.start();
     const harness = new SimHarness(simulator);
-    harness.token = await harness.clientToken();
+    // The user login, so that a gateway under test can hold the client token (one active token per client).
+    harness.token = await harness.userToken();
     return harness;
   }
 
@@ -64,6 +65,17 @@ export class SimHarness {
     });
     if (answer.status !== 200) throw new Error(`token: ${answer.status} ${answer.text}`);
     return answer.json<{ access_token: string }>().access_token;
+  }
+
+  async userToken(username = '100', password = 'simulator'): Promise<string> {
+    const answer = await call(`${this.url}/webclient/api/Login/GetAccessToken`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Username: username, Password: password, SecurityCode: '' }),
+    });
+    const body = answer.json<{ Status: string; Token?: { access_token: string } }>();
+    if (body.Status !== 'AuthSuccess' || !body.Token) throw new Error(`login: ${answer.text}`);
+    return body.Token.access_token;
   }
 
   /** GET (or another method) below /xapi/v1/ with the current token. */

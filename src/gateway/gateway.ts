@@ -1,0 +1,226 @@
+// The gateway: polls the PBX, keeps the snapshot, and publishes retained state and discovery through the façade.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import type { PbxSnapshot } from '../domain/types.ts';
+import { discoveryMessages, type DiscoveryContext } from '../homeassistant/discovery.ts';
+import { DiscoveryLifecycle, type LifecycleOptions } from '../homeassistant/lifecycle.ts';
+import type { Logger } from '../log.ts';
+import { MqttFacade } from '../mqtt/facade.ts';
+import { Topics } from '../mqtt/topics.ts';
+import { PbxClient, type PbxCredentials } from '../pbx/client.ts';
+import {
+  fetchActiveCalls,
+  fetchExtensions,
+  fetchQueues,
+  fetchRingGroups,
+  fetchSystemInfo,
+  fetchTrunks,
+} from '../pbx/endpoints.ts';
+import { PbxError } from '../pbx/errors.ts';
+import { VERSION } from '../version.ts';
+import { applyFilter } from './entity-filter.ts';
+import { Poller } from './poller.ts';
+import { discoveredDevices, publishedEntities, stateMessages } from './state-messages.ts';
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  /** Called once when the gateway cannot go on (credentials refused too often). */
+  onFatal?: (error: Error) => void;
+  /** Test hooks for Home Assistant timing; production uses the defaults. */
+  discoveryTiming?: Pick<LifecycleOptions, 'scanWindowMs' | 'birthDelayMs' | 'migrationGapMs'>;
+}
+
+export function credentialsOf(config: Config): PbxCredentials {
+  const pbx = config.pbx;
+  return pbx.client_id !== null
+    ? { kind: 'client', clientId: pbx.client_id, clientSecret: pbx.client_secret ?? '' }
+    : {
+        kind: 'user',
+        username: pbx.username ?? '',
+        password: pbx.password ?? '',
+        securityCode: pbx.security_code,
+      };
+}
+
+export function pbxClientFor(config: Config): PbxClient {
+  return new PbxClient({
+    url: config.pbx.url,
+    credentials: credentialsOf(config),
+    verifyTls: config.pbx.verify_tls,
+    ca: config.pbx.ca_file ? readFileSync(config.pbx.ca_file, 'utf8') : null,
+  });
+}
+
+export class Gateway {
+  readonly snapshot: PbxSnapshot = { reachable: false };
+  readonly topics: Topics;
+  readonly mqtt: MqttFacade;
+  readonly client: PbxClient;
+  private readonly lifecycle: DiscoveryLifecycle;
+  private readonly pollers: Poller[];
+  private availabilityKnown = false;
+  private consecutiveFailures = 0;
+  private authFailures = 0;
+  private discovery = new Map<string, string>();
+  private fatal = false;
+  /** Polls and publishes, for the closing note's figures and for metrics later. */
+  readonly counters = { polls: 0, failedPolls: 0 };
+
+  constructor(private readonly options: GatewayOptions) {
+    const { config, log } = options;
+    this.topics = new Topics(config.mqtt.base_topic);
+    this.client = pbxClientFor(config);
+    this.mqtt = new MqttFacade(
+      {
+        url: config.mqtt.url,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        clientId: config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`,
+        caFile: config.mqtt.ca_file,
+        rejectUnauthorized: config.mqtt.reject_unauthorized,
+      },
+      this.topics,
+      log.child({ module: 'mqtt' }),
+    );
+    this.lifecycle = new DiscoveryLifecycle(
+      this.mqtt,
+      {
+        enabled: config.homeassistant.enabled,
+        prefix: config.homeassistant.discovery_prefix,
+        statusTopic: config.homeassistant.status_topic,
+        pbxId: config.pbx.id,
+        bridgeStateTopic: this.topics.bridgeState,
+        ...options.discoveryTiming,
+      },
+      log.child({ module: 'homeassistant' }),
+    );
+    const poller = (name: string, intervalMs: number, task: () => Promise<void>) =>
+      new Poller({
+        name,
+        intervalMs,
+        task,
+        onSuccess: () => this.onPollSuccess(name),
+        onFailure: (error) => this.onPollFailure(name, error),
+      });
+    this.pollers = [
+      poller('presence', config.polling.presence, () => this.pollDirectory()),
+      poller('trunks', config.polling.trunks, () => this.pollTrunks()),
+      poller('calls', config.polling.calls, () => this.pollCalls()),
+    ];
+  }
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  start(): void {
+    this.mqtt.start();
+    this.lifecycle.start();
+    this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, calls last
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.pollers.map((p) => p.stop()));
+    this.lifecycle.stop();
+    await this.mqtt.stop();
+    await this.client.close();
+  }
+
+  private async pollDirectory(): Promise<void> {
+    const { entities } = this.options.config;
+    const extensions = applyFilter(await fetchExtensions(this.client), entities.extensions);
+    const ringGroups = applyFilter(await fetchRingGroups(this.client), entities.ring_groups);
+    const queues = applyFilter(await fetchQueues(this.client), entities.queues);
+    // Only a complete, successful read replaces the directory: a failure above changes nothing.
+    Object.assign(this.snapshot, { extensions, ringGroups, queues });
+    this.publish(true);
+  }
+
+  private async pollTrunks(): Promise<void> {
+    const trunks = applyFilter(await fetchTrunks(this.client), this.options.config.entities.trunks);
+    const system = await fetchSystemInfo(this.client);
+    Object.assign(this.snapshot, { trunks, system });
+    this.publish(true);
+  }
+
+  private async pollCalls(): Promise<void> {
+    this.snapshot.activeCalls = await fetchActiveCalls(this.client);
+    this.publish(false);
+  }
+
+  private get complete(): boolean {
+    const s = this.snapshot;
+    return !!(s.extensions && s.ringGroups && s.queues && s.trunks && s.system);
+  }
+
+  private publish(directoryChanged: boolean): void {
+    const { config } = this.options;
+    const entities = publishedEntities(this.snapshot);
+    this.mqtt.setRetained(
+      'state',
+      stateMessages(this.snapshot, entities, this.topics, config.mqtt.output, this.availabilityKnown),
+    );
+    if (directoryChanged) {
+      const context: DiscoveryContext = {
+        prefix: config.homeassistant.discovery_prefix,
+        mode: config.homeassistant.mode,
+        pbxId: config.pbx.id,
+        pbxUrl: config.pbx.url,
+        output: config.mqtt.output,
+        topics: this.topics,
+        version: VERSION,
+      };
+      this.discovery = discoveryMessages(context, discoveredDevices(this.snapshot, entities, config.pbx.id));
+    }
+    this.lifecycle.update(this.discovery, this.complete);
+  }
+
+  private onPollSuccess(name: string): void {
+    this.counters.polls++;
+    if (this.consecutiveFailures > 0) this.log.info({ poll: name }, 'PBX answers again');
+    this.consecutiveFailures = 0;
+    this.authFailures = 0;
+    if (!this.snapshot.reachable || !this.availabilityKnown) {
+      this.snapshot.reachable = true;
+      this.availabilityKnown = true;
+      this.publish(false);
+    }
+  }
+
+  private onPollFailure(name: string, error: unknown): void {
+    this.counters.polls++;
+    this.counters.failedPolls++;
+    this.consecutiveFailures++;
+    const pbxError = error instanceof PbxError ? error : undefined;
+    const details = {
+      poll: name,
+      endpoint: pbxError?.endpoint,
+      kind: pbxError?.kind ?? 'internal',
+      status: pbxError?.status,
+    };
+    const message = error instanceof Error ? error.message : String(error);
+    if (pbxError?.kind === 'auth') {
+      this.authFailures++;
+      this.log.error({ ...details, failures: this.authFailures }, `PBX login failed: ${message}`);
+      const limit = this.options.config.pbx.max_auth_failures;
+      if (limit > 0 && this.authFailures >= limit && !this.fatal) {
+        this.fatal = true;
+        this.options.onFatal?.(new Error(`giving up after ${this.authFailures} failed logins: ${message}`));
+      }
+    } else if (!pbxError) {
+      this.log.error({ ...details, err: message }, 'poll failed unexpectedly');
+    } else if (this.consecutiveFailures === 1) {
+      this.log.warn(details, `PBX poll failed: ${message}`);
+    } else {
+      this.log.debug(details, `PBX poll failed: ${message}`);
+    }
+    const threshold = this.options.config.polling.failures_before_offline;
+    if (this.consecutiveFailures >= threshold && (this.snapshot.reachable || !this.availabilityKnown)) {
+      this.snapshot.reachable = false;
+      this.availabilityKnown = true;
+      this.log.warn({ failures: this.consecutiveFailures }, 'PBX unreachable: pbx/availability offline');
+      this.publish(false);
+    }
+  }
+}

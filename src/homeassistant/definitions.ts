@@ -1,0 +1,195 @@
+// Declarative entity fields: each entity kind lists its fields once; discovery (and the docs) are derived from it.
+import { EXTENSION_STATUSES } from '../domain/types.ts';
+
+export type Platform = 'sensor' | 'binary_sensor' | 'select' | 'button' | 'text' | 'event';
+export type DeviceKind = 'pbx' | 'extension' | 'ring_group' | 'queue' | 'trunk';
+
+export interface FieldDefinition {
+  /** The key in the entity's payload, the attribute topic's last level, and the component id. */
+  key: string;
+  platform: Platform;
+  name: string;
+  description: string;
+  deviceClass?: string;
+  stateClass?: 'measurement' | 'total' | 'total_increasing';
+  unit?: string;
+  entityCategory?: 'diagnostic';
+  icon?: string;
+  /** Fixed options of an enum sensor; selects take theirs from the entity (`optionsFrom`). */
+  options?: readonly string[];
+  optionsFrom?: 'profiles';
+  /** Command name: subscribed at `<entity topic>/<command>/set`. */
+  command?: string;
+  /** Entities that must show a PBX outage follow only the bridge's availability. */
+  bridgeAvailabilityOnly?: boolean;
+  /** Read from `<b>/pbx/availability` instead of the entity payload. */
+  fromPbxAvailability?: boolean;
+}
+
+export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
+  pbx: [
+    {
+      key: 'system_status',
+      platform: 'sensor',
+      name: 'System status',
+      description: 'ONLINE while the PBX answers, OFFLINE during an outage',
+      deviceClass: 'enum',
+      options: ['ONLINE', 'OFFLINE'],
+      icon: 'mdi:phone-classic',
+      bridgeAvailabilityOnly: true,
+    },
+    {
+      key: 'reachable',
+      platform: 'binary_sensor',
+      name: 'PBX reachable',
+      description: 'whether the gateway reaches the PBX (from pbx/availability)',
+      deviceClass: 'connectivity',
+      entityCategory: 'diagnostic',
+      bridgeAvailabilityOnly: true,
+      fromPbxAvailability: true,
+    },
+    {
+      key: 'active_calls',
+      platform: 'sensor',
+      name: 'Active calls',
+      description: 'calls in progress',
+      stateClass: 'measurement',
+      icon: 'mdi:phone-in-talk',
+    },
+    {
+      key: 'trunks_online',
+      platform: 'sensor',
+      name: 'Trunks online',
+      description: 'trunks registered',
+      stateClass: 'measurement',
+      icon: 'mdi:phone-outgoing',
+    },
+    {
+      key: 'trunk_status',
+      platform: 'sensor',
+      name: 'Trunk status',
+      description: '"n/m online"',
+      entityCategory: 'diagnostic',
+      icon: 'mdi:phone-outgoing',
+    },
+    {
+      key: 'version',
+      platform: 'sensor',
+      name: 'Version',
+      description: '3CX version',
+      entityCategory: 'diagnostic',
+      icon: 'mdi:information-outline',
+    },
+  ],
+  extension: [
+    {
+      key: 'status',
+      platform: 'sensor',
+      name: 'Status',
+      description: 'idle, ringing, dialing, talking or offline',
+      deviceClass: 'enum',
+      options: EXTENSION_STATUSES,
+      icon: 'mdi:phone',
+    },
+    {
+      key: 'presence',
+      platform: 'select',
+      name: 'Presence',
+      description: 'the active presence profile; settable',
+      optionsFrom: 'profiles',
+      command: 'presence',
+      icon: 'mdi:account-clock',
+    },
+    {
+      key: 'registered',
+      platform: 'binary_sensor',
+      name: 'Registered',
+      description: 'a phone or app is registered',
+      deviceClass: 'connectivity',
+    },
+    {
+      key: 'queue_status',
+      platform: 'sensor',
+      name: 'Queue status',
+      description: 'LoggedIn or LoggedOut (all queues)',
+      deviceClass: 'enum',
+      options: ['LoggedIn', 'LoggedOut'],
+      entityCategory: 'diagnostic',
+    },
+  ],
+  ring_group: [
+    {
+      key: 'member_count',
+      platform: 'sensor',
+      name: 'Members',
+      description: 'number of members',
+      stateClass: 'measurement',
+      icon: 'mdi:account-group',
+    },
+    {
+      key: 'strategy',
+      platform: 'sensor',
+      name: 'Strategy',
+      description: 'ring strategy',
+      entityCategory: 'diagnostic',
+    },
+    {
+      key: 'registered',
+      platform: 'binary_sensor',
+      name: 'Registered',
+      description: 'registered at the PBX',
+      deviceClass: 'connectivity',
+      entityCategory: 'diagnostic',
+    },
+  ],
+  queue: [
+    {
+      key: 'waiting_callers',
+      platform: 'sensor',
+      name: 'Waiting callers',
+      description: 'callers not yet connected to an agent',
+      stateClass: 'measurement',
+      icon: 'mdi:phone-clock',
+    },
+    {
+      key: 'agent_count',
+      platform: 'sensor',
+      name: 'Agents',
+      description: 'number of agents',
+      stateClass: 'measurement',
+      icon: 'mdi:face-agent',
+    },
+    {
+      key: 'strategy',
+      platform: 'sensor',
+      name: 'Strategy',
+      description: 'polling strategy',
+      entityCategory: 'diagnostic',
+    },
+    {
+      key: 'registered',
+      platform: 'binary_sensor',
+      name: 'Registered',
+      description: 'registered at the PBX',
+      deviceClass: 'connectivity',
+      entityCategory: 'diagnostic',
+    },
+  ],
+  trunk: [
+    {
+      key: 'online',
+      platform: 'binary_sensor',
+      name: 'Online',
+      description: 'the trunk is registered',
+      deviceClass: 'connectivity',
+    },
+  ],
+};
+
+export const DEVICE_MODELS: Record<DeviceKind, string> = {
+  pbx: 'Phone System V20',
+  extension: 'Extension',
+  ring_group: 'Ring group',
+  queue: 'Queue',
+  trunk: 'Trunk',
+};

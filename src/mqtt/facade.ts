@@ -1,0 +1,235 @@
+// The only module that talks to the broker: connection, will, retained-state bookkeeping with dedupe, full
+// re-publish after every (re)connect, clearing of topics no longer produced, subscriptions and stats.
+import { readFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { diffRetained } from '../domain/retained-diff.ts';
+import type { Topics } from './topics.ts';
+
+export interface MqttSettings {
+  url: string;
+  username: string | null;
+  password: string | null;
+  clientId: string;
+  caFile: string | null;
+  rejectUnauthorized: boolean;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+  retained: boolean;
+}
+
+interface FacadeEvents {
+  connected: [];
+  disconnected: [];
+}
+
+export interface MqttStats {
+  published: number;
+  reconnects: number;
+  connected: boolean;
+}
+
+/** Retained messages are grouped (state, discovery) so each group can be replaced as a whole. */
+export type RetainedGroup = 'state' | 'discovery';
+
+export class MqttFacade extends EventEmitter<FacadeEvents> {
+  private client?: MqttClient;
+  /** What should be on the broker, per group, in publishing order. */
+  private readonly desired = new Map<RetainedGroup, Map<string, string>>([
+    ['state', new Map()],
+    ['discovery', new Map()],
+  ]);
+  /** What this connection has already sent; emptied on every (re)connect so everything goes out again. */
+  private readonly sent = new Map<string, string>();
+  /** Topics to empty on the broker; kept until a connection has sent them. */
+  private readonly pendingClears = new Set<string>();
+  private readonly handlers: { filter: string; handle: (message: IncomingMessage) => void }[] = [];
+  readonly stats: MqttStats = { published: 0, reconnects: 0, connected: false };
+  private stopping = false;
+
+  constructor(
+    private readonly settings: MqttSettings,
+    private readonly topics: Topics,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  get connected(): boolean {
+    return this.stats.connected;
+  }
+
+  /** Starts connecting; resolves at once. The broker may come later: mqtt.js keeps retrying. */
+  start(): void {
+    const options: IClientOptions = {
+      clientId: this.settings.clientId,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      will: { topic: this.topics.bridgeState, payload: Buffer.from('offline'), qos: 1, retain: true },
+      rejectUnauthorized: this.settings.rejectUnauthorized,
+      ...(this.settings.username ? { username: this.settings.username } : {}),
+      ...(this.settings.password ? { password: this.settings.password } : {}),
+      ...(this.settings.caFile ? { ca: readFileSync(this.settings.caFile) } : {}),
+    };
+    const client = mqtt.connect(this.settings.url, options);
+    this.client = client;
+    client.on('connect', () => this.onConnect());
+    client.on('close', () => {
+      if (this.stats.connected) {
+        this.stats.connected = false;
+        this.log.warn({ url: safeUrl(this.settings.url) }, 'MQTT connection lost; reconnecting');
+        this.emit('disconnected');
+      }
+    });
+    client.on('error', (error) =>
+      this.log.warn({ err: error.message, url: safeUrl(this.settings.url) }, 'MQTT error'),
+    );
+    client.on('message', (topic, payload, packet) => {
+      for (const { filter, handle } of this.handlers) {
+        if (topicMatches(filter, topic)) handle({ topic, payload, retained: packet.retain });
+      }
+    });
+  }
+
+  private onConnect(): void {
+    if (this.stats.connected) return;
+    this.stats.connected = true;
+    if (this.stats.published > 0 || this.sent.size > 0) this.stats.reconnects++;
+    this.log.info({ url: safeUrl(this.settings.url) }, 'MQTT connected');
+    this.sent.clear();
+    // mqtt.js resubscribes by itself only on reconnects of a clean session it already knew: subscribe anew.
+    for (const { filter } of this.handlers) this.client?.subscribe(filter, { qos: 1 });
+    this.publishRaw(this.topics.bridgeState, 'online', true);
+    this.flush();
+    this.emit('connected');
+  }
+
+  /** Replaces a group's retained messages: publishes what changed, clears what is gone. */
+  setRetained(group: RetainedGroup, messages: ReadonlyMap<string, string>): void {
+    const previous = this.desired.get(group)!;
+    const { clear } = diffRetained(previous, messages);
+    this.desired.set(group, new Map(messages));
+    for (const topic of clear) {
+      this.pendingClears.add(topic);
+      this.sent.delete(topic);
+    }
+    for (const topic of messages.keys()) this.pendingClears.delete(topic);
+    this.flush();
+  }
+
+  /** Empties retained topics this gateway no longer produces (found at start-up, or after a mode switch). */
+  clearRetained(topics: Iterable<string>): void {
+    for (const topic of topics) {
+      if (![...this.desired.values()].some((group) => group.has(topic))) this.pendingClears.add(topic);
+    }
+    this.flush();
+  }
+
+  /** Sends every desired retained message again (after Home Assistant's birth message, say). */
+  republishAll(): void {
+    this.sent.clear();
+    this.flush();
+  }
+
+  private flush(): void {
+    if (!this.connected) return;
+    for (const topic of this.pendingClears) this.publishRaw(topic, '', true);
+    this.pendingClears.clear();
+    // Discovery first, so Home Assistant knows an entity before its state arrives.
+    for (const group of ['discovery', 'state'] as const) {
+      for (const [topic, payload] of this.desired.get(group)!) {
+        if (this.sent.get(topic) === payload) continue;
+        this.publishRaw(topic, payload, true);
+        this.sent.set(topic, payload);
+      }
+    }
+  }
+
+  /** A non-retained message (events, command responses); dropped while disconnected. */
+  publishEvent(topic: string, payload: string): void {
+    if (this.connected) this.publishRaw(topic, payload, false);
+  }
+
+  /** A one-off retained message outside the groups (migration markers). */
+  publishRetainedOnce(topic: string, payload: string): void {
+    if (this.connected) this.publishRaw(topic, payload, true);
+  }
+
+  private publishRaw(topic: string, payload: string, retain: boolean): void {
+    if (/[+#]/.test(topic) || topic.includes('\u0000')) {
+      this.log.error({ topic }, 'refusing to publish to a topic with a wildcard or NUL');
+      return;
+    }
+    this.stats.published++;
+    this.client?.publish(topic, payload, { qos: 1, retain }, (error) => {
+      if (error) this.log.warn({ topic, err: error.message }, 'MQTT publish failed');
+    });
+  }
+
+  subscribe(filter: string, handle: (message: IncomingMessage) => void): void {
+    this.handlers.push({ filter, handle });
+    if (this.connected) this.client?.subscribe(filter, { qos: 1 });
+  }
+
+  unsubscribe(filter: string): void {
+    const index = this.handlers.findIndex((h) => h.filter === filter);
+    if (index >= 0) this.handlers.splice(index, 1);
+    if (this.connected) this.client?.unsubscribe(filter);
+  }
+
+  /** Publishes offline and disconnects; bounded in time. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    if (this.stopping || !this.client) return;
+    this.stopping = true;
+    const client = this.client;
+    if (this.connected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        client.publish(this.topics.bridgeState, 'offline', { qos: 1, retain: true }, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        client.end(true);
+        resolve();
+      }, timeoutMs);
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** MQTT topic filter matching (+ and #). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+/** A broker URL fit for a log line: no user info. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

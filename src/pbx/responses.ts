@@ -1,0 +1,161 @@
+// Typed parsing of 3CX xAPI answers at the edge: a malformed answer is a PbxError('parse'), never a partial value.
+import { z } from 'zod';
+import type { ActiveCall, Extension, Member, Queue, RingGroup, SystemInfo, Trunk } from '../domain/types.ts';
+import { PbxError } from './errors.ts';
+
+const text = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+const flag = z
+  .boolean()
+  .nullish()
+  .transform((v) => v ?? false);
+const count = z
+  .number()
+  .int()
+  .nullish()
+  .transform((v) => v ?? null);
+
+const memberSchema = z.looseObject({ Number: z.string(), Name: text });
+const toMember = (m: z.output<typeof memberSchema>): Member => ({ number: m.Number, name: m.Name ?? '' });
+
+export const userSchema = z.looseObject({
+  Id: z.number().int(),
+  Number: z.string().min(1),
+  FirstName: text,
+  LastName: text,
+  DisplayName: text,
+  CurrentProfileName: text,
+  IsRegistered: flag,
+  QueueStatus: z
+    .enum(['LoggedIn', 'LoggedOut'])
+    .nullish()
+    .transform((v) => v ?? null),
+  ForwardingProfiles: z.array(z.looseObject({ Name: text })).optional(),
+});
+
+export const ringGroupSchema = z.looseObject({
+  Id: z.number().int(),
+  Number: z.string().min(1),
+  Name: text,
+  RingStrategy: text,
+  IsRegistered: flag,
+  Members: z.array(memberSchema).optional(),
+});
+
+export const queueSchema = z.looseObject({
+  Id: z.number().int(),
+  Number: z.string().min(1),
+  Name: text,
+  PollingStrategy: text,
+  IsRegistered: flag,
+  Agents: z.array(memberSchema).optional(),
+});
+
+export const trunkSchema = z.looseObject({
+  Id: z.number().int(),
+  Number: z.string().min(1),
+  IsOnline: flag,
+  ExternalNumber: text,
+  Gateway: z.looseObject({ Name: text }).nullish(),
+});
+
+export const systemStatusSchema = z.looseObject({ FQDN: text, Version: text, CallsActive: count });
+
+export const activeCallSchema = z.looseObject({
+  Id: z.number().int(),
+  Caller: text,
+  Callee: text,
+  Status: text,
+  EstablishedAt: text,
+  LastChangeStatus: text,
+  ServerNow: text,
+});
+
+export const memberListSchema = z.array(memberSchema);
+
+/** Parses one value or throws a PbxError naming the endpoint and the first problem's path. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, endpoint: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new PbxError(
+    'parse',
+    endpoint,
+    `unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
+}
+
+export const DEFAULT_PROFILES = ['Available', 'Away', 'Out of office', 'Custom 1', 'Custom 2'];
+
+export function toExtension(user: z.output<typeof userSchema>): Extension {
+  const first = user.FirstName ?? '';
+  const last = user.LastName ?? '';
+  const name = user.DisplayName ?? [first, last].filter(Boolean).join(' ');
+  const profiles = user.ForwardingProfiles?.map((p) => p.Name).filter((n): n is string => !!n) ?? [];
+  const presence = user.CurrentProfileName;
+  // Without the profile list (expand refused), offer 3CX's usual names plus whatever the user has now.
+  const options = profiles.length > 0 ? profiles : DEFAULT_PROFILES;
+  return {
+    id: user.Id,
+    number: user.Number,
+    name,
+    firstName: first,
+    lastName: last,
+    presence,
+    registered: user.IsRegistered,
+    queueStatus: user.QueueStatus,
+    profiles: presence && !options.includes(presence) ? [...options, presence] : options,
+  };
+}
+
+export function toRingGroup(group: z.output<typeof ringGroupSchema>, members: Member[]): RingGroup {
+  return {
+    id: group.Id,
+    number: group.Number,
+    name: group.Name ?? group.Number,
+    strategy: group.RingStrategy,
+    registered: group.IsRegistered,
+    members,
+  };
+}
+
+export function toQueue(queue: z.output<typeof queueSchema>, agents: Member[]): Queue {
+  return {
+    id: queue.Id,
+    number: queue.Number,
+    name: queue.Name ?? queue.Number,
+    strategy: queue.PollingStrategy,
+    registered: queue.IsRegistered,
+    agents,
+  };
+}
+
+export function toTrunk(trunk: z.output<typeof trunkSchema>): Trunk {
+  return {
+    id: trunk.Id,
+    number: trunk.Number,
+    name: trunk.Gateway?.Name ?? trunk.Number,
+    online: trunk.IsOnline,
+    externalNumber: trunk.ExternalNumber,
+  };
+}
+
+export function toSystemInfo(status: z.output<typeof systemStatusSchema>): SystemInfo {
+  return { fqdn: status.FQDN, version: status.Version, callsActive: status.CallsActive };
+}
+
+export function toActiveCall(call: z.output<typeof activeCallSchema>): ActiveCall {
+  return {
+    id: call.Id,
+    caller: call.Caller ?? '',
+    callee: call.Callee ?? '',
+    status: call.Status ?? '',
+    establishedAt: call.EstablishedAt,
+    lastChangeStatus: call.LastChangeStatus,
+    serverNow: call.ServerNow,
+  };
+}
+
+export { toMember };

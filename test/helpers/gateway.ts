@@ -1,0 +1,53 @@
+// Test helper: a gateway wired to a simulator and a broker, with its log lines captured.
+import { Writable } from 'node:stream';
+import { validateConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { Gateway } from '../../src/gateway/gateway.ts';
+import { createLogger } from '../../src/log.ts';
+import type { SimHarness } from './pbx-http.ts';
+
+export interface GatewayHarness {
+  gateway: Gateway;
+  config: Config;
+  logLines: string[];
+  fatal: Error[];
+  stop(): Promise<void>;
+}
+
+type Overrides = { [section: string]: Record<string, unknown> };
+
+export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overrides = {}): Config {
+  const raw: Overrides = {
+    pbx: {
+      url: sim.url,
+      id: 'test',
+      client_id: 'simulator',
+      client_secret: 'simulator-secret',
+      verify_tls: false,
+      ...overrides.pbx,
+    },
+    polling: { calls: '300ms', presence: '500ms', trunks: '500ms', ...overrides.polling },
+    mqtt: { url: mqttUrl, ...overrides.mqtt },
+  };
+  for (const [section, values] of Object.entries(overrides)) if (!raw[section]) raw[section] = values;
+  return validateConfig(raw, 'test');
+}
+
+export function startGateway(config: Config): GatewayHarness {
+  const logLines: string[] = [];
+  const fatal: Error[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const gateway = new Gateway({
+    config,
+    log: createLogger('debug', sink),
+    onFatal: (error) => fatal.push(error),
+    discoveryTiming: { scanWindowMs: 500, birthDelayMs: [100, 300], migrationGapMs: 300 },
+  });
+  gateway.start();
+  return { gateway, config, logLines, fatal, stop: () => gateway.stop() };
+}
