@@ -1,7 +1,7 @@
 // Discovery payloads as a view over the topic tree (pure): device mode (one config per device, `cmps`) or
 // component mode (one config per entity).
 import type { OutputMode } from '../mqtt/output.ts';
-import type { EntityKind, Topics } from '../mqtt/topics.ts';
+import type { Topics } from '../mqtt/topics.ts';
 import { DEVICE_MODELS, FIELDS, type DeviceKind, type FieldDefinition } from './definitions.ts';
 
 export interface DiscoveryContext {

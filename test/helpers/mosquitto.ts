@@ -82,7 +82,7 @@ export class Mosquitto {
   /** Kills the broker (as a crash would: no persistence, retained messages are lost). */
   async kill(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
