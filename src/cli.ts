@@ -3,12 +3,16 @@
 import { parseArgs } from 'node:util';
 import { closestMatch } from './config/suggest.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
-import { redactedConfigYaml } from './config/redact.ts';
+import type { Config } from './config/schema.ts';
+import { checkConfig } from './commands/check-config.ts';
+import { runDemo } from './commands/demo.ts';
+import { runGateway } from './commands/run.ts';
 import { Simulator } from './sim/simulator.ts';
 import { DEFAULT_CREDENTIALS } from './sim/simulator.ts';
 import { VERSION } from './version.ts';
 
 const COMMANDS = ['run', 'check-config', 'simulate', 'demo'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 type Command = (typeof COMMANDS)[number];
 
 const HELP = `3cx2mqtt ${VERSION} — a 3CX V20 phone system on MQTT
@@ -17,7 +21,7 @@ Usage: 3cx2mqtt [command] [options]
 
 Commands:
   run             run the gateway (the default)
-  check-config    validate the configuration and print it with secrets redacted
+  check-config    validate the configuration, print it with secrets redacted, try the PBX and the broker
   simulate        run only the built-in 3CX V20 simulator (HTTPS, self-signed certificate)
   demo            simulator + gateway + dashboard in one process; needs no config file
 
@@ -37,7 +41,8 @@ simulate options:
   --username U --password P          (default ${DEFAULT_CREDENTIALS.username} / ${DEFAULT_CREDENTIALS.password})
 
 demo options:
-  --mqtt URL          use this broker instead of the embedded one
+  --mqtt URL          use this broker instead of the embedded one (on 1883, or a free port)
+  --extensions N      --traffic MODE   as for simulate (default 25, normal)
 `;
 
 const OPTIONS = {
@@ -144,27 +149,34 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  const logLevel = values['log-level'] as string | undefined;
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
+    throw new UsageError(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const config = (): Config => {
+    const loaded = loadConfig({ path: values.config as string | undefined });
+    if (logLevel) loaded.log.level = logLevel as Config['log']['level'];
+    return loaded;
+  };
   switch (command) {
     case 'simulate':
       await simulate(values);
       return 0;
-    case 'demo':
-      // Until the gateway lands (issue #4) the demo is the simulator with normal traffic.
-      process.stderr.write(
-        'demo: the gateway is not built yet; running the 3CX simulator with normal traffic.\n',
-      );
-      await simulate({ ...values, traffic: values.traffic ?? 'normal' });
-      return 0;
-    case 'check-config': {
-      const config = loadConfig({ path: values.config as string | undefined });
-      process.stdout.write(redactedConfigYaml(config));
-      process.stderr.write('configuration is valid\n');
-      return 0;
+    case 'demo': {
+      const traffic = (values.traffic as string | undefined) ?? 'normal';
+      if (!['none', 'normal', 'busy'].includes(traffic))
+        throw new UsageError('--traffic expects none, normal or busy');
+      return runDemo({
+        mqttUrl: values.mqtt as string | undefined,
+        logLevel,
+        extensions: integerOption(values, 'extensions', 25, 1, 10_000),
+        traffic: traffic as 'none' | 'normal' | 'busy',
+      });
     }
+    case 'check-config':
+      return checkConfig(config(), process.stdout, process.stderr);
     case 'run':
-      loadConfig({ path: values.config as string | undefined });
-      process.stderr.write('run: the gateway is not built yet (issue #4); the configuration is valid.\n');
-      return 1;
+      return runGateway(config());
   }
 }
 

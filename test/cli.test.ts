@@ -41,15 +41,20 @@ describe('command line', () => {
     assert.equal(run(['simulate', '--extensions', '10001']).status, 2);
   });
 
-  it('check-config validates the shipped example and prints it without secrets', () => {
+  it('check-config validates the shipped example and prints it without secrets (the example PBX is unreachable: exit 1)', () => {
     const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-cli-'));
     const secretFile = join(dir, 'secret');
     writeFileSync(secretFile, 'VERY-SECRET-FROM-FILE');
     const result = run(['check-config', '--config', join(ROOT, 'config.example.yaml')], {
       TCX2MQTT_PBX__CLIENT_SECRET_FILE: secretFile,
       TCX2MQTT_MQTT__PASSWORD: 'MQTT-SECRET-FROM-ENV',
+      TCX2MQTT_MQTT__URL: 'mqtt://127.0.0.1:1', // nothing listens there: fails at once
+      TCX2MQTT_PBX__URL: 'https://127.0.0.1:1',
     });
-    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /configuration: valid/);
+    assert.match(result.stderr, /PBX https:\/\/127\.0\.0\.1:1: FAILED/);
+    assert.match(result.stderr, /MQTT mqtt:\/\/127\.0\.0\.1:1\/?: FAILED/);
     assert.match(result.stdout, /client_secret: "?\*\*\*redacted\*\*\*"?/);
     for (const output of [result.stdout, result.stderr]) {
       assert.ok(!output.includes('VERY-SECRET-FROM-FILE'));

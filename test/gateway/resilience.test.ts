@@ -17,8 +17,14 @@ describe('gateway resilience', () => {
     sim = await SimHarness.start({ extensions: 30, tokenTtlSeconds: 3600 });
     if (!broker) return;
     watch = await MqttWatch.connect(broker.url);
-    gw = startGateway(gatewayConfig(sim, broker.url, { polling: { calls: '200ms', presence: '300ms', trunks: '300ms' } }));
-    await watch.waitFor('a complete topic tree', () => watch.values('3cx2mqtt/extension/').size === 30 && watch.values('homeassistant/').size >= 36, 20_000);
+    gw = startGateway(
+      gatewayConfig(sim, broker.url, { polling: { calls: '200ms', presence: '300ms', trunks: '300ms' } }),
+    );
+    await watch.waitFor(
+      'a complete topic tree',
+      () => watch.values('3cx2mqtt/extension/').size === 30 && watch.values('homeassistant/').size >= 36,
+      20_000,
+    );
   });
   after(async () => {
     await gw?.stop();
@@ -33,13 +39,15 @@ describe('gateway resilience', () => {
       const before = watch.values('3cx2mqtt/extension/');
       const start = Date.now();
       await sim.script('POST', 'fault', { mode });
-      await watch.waitFor('pbx/availability offline', () =>
-        watch.since(start).some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'offline'),
+      await watch.waitFor(
+        'pbx/availability offline',
+        () =>
+          watch.since(start).some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'offline'),
         mode === 'hang' ? 45_000 : 15_000,
       );
-      const failures = (await sim.script<{ requests: { seq: number; fault?: string; time: string }[] }>('GET', 'requests')).requests.filter(
-        (r) => r.fault === mode && Date.parse(r.time) >= start - 1000,
-      );
+      const failures = (
+        await sim.script<{ requests: { seq: number; fault?: string; time: string }[] }>('GET', 'requests')
+      ).requests.filter((r) => r.fault === mode && Date.parse(r.time) >= start - 1000);
       assert.ok(failures.length >= 3, `only ${failures.length} failed requests before offline`);
       const pbx = JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string };
       assert.equal(pbx.system_status, 'OFFLINE');
@@ -51,11 +59,18 @@ describe('gateway resilience', () => {
       assert.deepEqual(watch.values('3cx2mqtt/extension/'), before);
       const recovery = Date.now();
       await sim.script('DELETE', 'fault');
-      await watch.waitFor('pbx/availability online', () =>
-        watch.since(recovery).some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'online'),
+      await watch.waitFor(
+        'pbx/availability online',
+        () =>
+          watch
+            .since(recovery)
+            .some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'online'),
         mode === 'hang' ? 30_000 : 15_000,
       );
-      assert.equal((JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string }).system_status, 'ONLINE');
+      assert.equal(
+        (JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string }).system_status,
+        'ONLINE',
+      );
     });
   }
 
@@ -63,8 +78,15 @@ describe('gateway resilience', () => {
     if (!broker) return t.skip();
     const start = Date.now();
     await sim.script('POST', 'fault', { mode: 'malformed', path: '^/xapi/v1/Users$', count: 1 });
-    await watch.waitFor('the malformed answer to be logged', () => gw.logLines.find((l) => l.includes('"endpoint":"Users"') && l.includes('parse')), 10_000);
-    assert.deepEqual(watch.since(start).filter((m) => m.topic.startsWith('3cx2mqtt/extension/')), []);
+    await watch.waitFor(
+      'the malformed answer to be logged',
+      () => gw.logLines.find((l) => l.includes('"endpoint":"Users"') && l.includes('parse')),
+      10_000,
+    );
+    assert.deepEqual(
+      watch.since(start).filter((m) => m.topic.startsWith('3cx2mqtt/extension/')),
+      [],
+    );
   });
 
   it('broker killed and restarted: full state back within 5 s of the restart', async (t) => {
@@ -93,10 +115,23 @@ describe('gateway resilience', () => {
     if (!broker) return t.skip();
     await sim.script('POST', 'auth', { revoke: true });
     const start = Date.now();
-    await sim.script('PATCH', `extensions/${(await sim.script<{ extensions: string[] }>('GET', 'state')).extensions[0]!}`, { presence: 'Away' });
-    await watch.waitFor('the change after re-login', () => watch.since(start).some((m) => m.topic.startsWith('3cx2mqtt/extension/') && m.payload.includes('"Away"')));
-    assert.ok(!watch.since(start).some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'offline'));
-    const { requests } = await sim.script<{ requests: { path: string; status: number; time: string }[] }>('GET', 'requests');
+    await sim.script(
+      'PATCH',
+      `extensions/${(await sim.script<{ extensions: string[] }>('GET', 'state')).extensions[0]!}`,
+      { presence: 'Away' },
+    );
+    await watch.waitFor('the change after re-login', () =>
+      watch
+        .since(start)
+        .some((m) => m.topic.startsWith('3cx2mqtt/extension/') && m.payload.includes('"Away"')),
+    );
+    assert.ok(
+      !watch.since(start).some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'offline'),
+    );
+    const { requests } = await sim.script<{ requests: { path: string; status: number; time: string }[] }>(
+      'GET',
+      'requests',
+    );
     assert.ok(requests.some((r) => r.path === '/connect/token' && Date.parse(r.time) >= start - 1000));
   });
 
@@ -104,9 +139,16 @@ describe('gateway resilience', () => {
     if (!broker) return t.skip();
     const start = Date.now();
     await watch.publish('homeassistant/status', 'online');
-    await watch.waitFor('re-published discovery', () => {
-      const since = watch.since(start);
-      return since.filter((m) => m.topic.startsWith('homeassistant/device/')).length >= 36 && since.some((m) => m.topic.startsWith('3cx2mqtt/extension/'));
-    }, 5000);
+    await watch.waitFor(
+      're-published discovery',
+      () => {
+        const since = watch.since(start);
+        return (
+          since.filter((m) => m.topic.startsWith('homeassistant/device/')).length >= 36 &&
+          since.some((m) => m.topic.startsWith('3cx2mqtt/extension/'))
+        );
+      },
+      5000,
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Test helper: a real mosquitto on a free loopback port, started and stopped by the test.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,11 @@ export class Mosquitto {
   }
 
   /** Starts mosquitto, or skips the test loudly (fails it with CI=true) when it is not installed. */
-  static async start(t: TestContext): Promise<Mosquitto | undefined> {
+  static async start(
+    t: TestContext,
+    users: Record<string, string> = {},
+    fixedPort?: number,
+  ): Promise<Mosquitto | undefined> {
     const binary = mosquittoBinary();
     if (!binary) {
       const reason = 'MISSING mosquitto (apt-get install mosquitto): this test needs a real broker';
@@ -62,13 +66,25 @@ export class Mosquitto {
       t.skip(reason);
       return undefined;
     }
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-mosquitto-'));
     const configFile = join(dir, 'mosquitto.conf');
-    writeFileSync(
-      configFile,
-      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\n`,
-    );
+    let auth = 'allow_anonymous true\n';
+    if (Object.keys(users).length > 0) {
+      const passwordFile = join(dir, 'passwords');
+      writeFileSync(passwordFile, '');
+      for (const [user, password] of Object.entries(users)) {
+        const made = spawnSync('mosquitto_passwd', ['-b', passwordFile, user, password], {
+          encoding: 'utf8',
+        });
+        if (made.status !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+      }
+      // mosquitto started as root drops to the mosquitto user before reading the password file.
+      chmodSync(dir, 0o755);
+      chmodSync(passwordFile, 0o644);
+      auth = `allow_anonymous false\npassword_file ${passwordFile}\n`;
+    }
+    writeFileSync(configFile, `listener ${port} 127.0.0.1\n${auth}persistence false\nlog_type error\n`);
     const broker = new Mosquitto(binary, port, configFile);
     await broker.startProcess();
     return broker;

@@ -12,8 +12,13 @@ export class MqttWatch {
   readonly messages: Received[] = [];
   private constructor(readonly client: MqttClient) {}
 
-  static async connect(url: string, filters: string[] = ['#']): Promise<MqttWatch> {
+  static async connect(
+    url: string,
+    filters: string[] = ['#'],
+    auth: { username?: string; password?: string } = {},
+  ): Promise<MqttWatch> {
     const client = mqtt.connect(url, {
+      ...auth,
       reconnectPeriod: 200,
       clientId: `watch_${Math.random().toString(16).slice(2)}`,
     });

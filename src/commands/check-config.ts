@@ -1,0 +1,61 @@
+// `3cx2mqtt check-config`: the effective configuration (secrets redacted), then a PBX login and a broker connection.
+import mqtt from 'mqtt';
+import { redactedConfigYaml } from '../config/redact.ts';
+import type { Config } from '../config/schema.ts';
+import { pbxClientFor } from '../gateway/gateway.ts';
+import { safeUrl } from '../mqtt/facade.ts';
+import { probe } from '../pbx/endpoints.ts';
+
+const CHECK_TIMEOUT_MS = 8000;
+
+async function checkPbx(config: Config): Promise<string | undefined> {
+  const client = pbxClientFor(config);
+  try {
+    await probe(client);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.close();
+  }
+}
+
+async function checkBroker(config: Config): Promise<string | undefined> {
+  const client = mqtt.connect(config.mqtt.url, {
+    clientId: `${config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`}_check`,
+    reconnectPeriod: 0,
+    connectTimeout: CHECK_TIMEOUT_MS,
+    rejectUnauthorized: config.mqtt.reject_unauthorized,
+    ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
+    ...(config.mqtt.password ? { password: config.mqtt.password } : {}),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed')));
+    });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    client.end(true);
+  }
+}
+
+export async function checkConfig(
+  config: Config,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  out.write(redactedConfigYaml(config));
+  err.write('configuration: valid\n');
+  const [pbx, broker] = await Promise.all([checkPbx(config), checkBroker(config)]);
+  err.write(pbx ? `PBX ${config.pbx.url}: FAILED — ${pbx}\n` : `PBX ${config.pbx.url}: ok (logged in)\n`);
+  err.write(
+    broker
+      ? `MQTT ${safeUrl(config.mqtt.url)}: FAILED — ${broker}\n`
+      : `MQTT ${safeUrl(config.mqtt.url)}: ok (connected)\n`,
+  );
+  return pbx || broker ? 1 : 0;
+}
