@@ -1,5 +1,8 @@
 // Benchmarks (figures, not assertions): simulator paging throughput and request latency. Medians over runs.
 import { performance } from 'node:perf_hooks';
+import { gatewayConfig, startGateway } from '../test/helpers/gateway.ts';
+import { Mosquitto } from '../test/helpers/mosquitto.ts';
+import { MqttWatch } from '../test/helpers/mqtt-watch.ts';
 import { allPages, SimHarness } from '../test/helpers/pbx-http.ts';
 
 const RUNS = 5;
@@ -49,6 +52,60 @@ async function activeCallsBenchmark(): Promise<void> {
   }
 }
 
+/** Start to complete topic tree and discovery, requests per poll, and messages while nothing changes. */
+async function gatewayBenchmark(extensions: number): Promise<void> {
+  const broker = await Mosquitto.start({ skip: () => undefined } as never);
+  if (!broker) return console.log('gateway benchmark skipped: no mosquitto');
+  const sim = await SimHarness.start({ extensions });
+  try {
+    const times: number[] = [];
+    let requests: Record<string, number> = {};
+    let idleMessages = 0;
+    for (let run = 0; run < 3; run++) {
+      const watch = await MqttWatch.connect(broker.url);
+      for (const topic of watch.latest().keys()) await watch.publish(topic, '', true); // fresh broker state
+      watch.messages.length = 0;
+      await sim.script('DELETE', 'requests');
+      const started = performance.now();
+      const gw = startGateway(
+        gatewayConfig(sim, broker.url, { polling: { calls: '2s', presence: '30s', trunks: '60s' } }),
+        {},
+      ); // production timings
+      await watch.waitFor(
+        'complete discovery',
+        () =>
+          watch.values('3cx2mqtt/extension/').size === extensions &&
+          watch.values('homeassistant/device/').size >= extensions + 5,
+        120_000,
+      );
+      times.push(performance.now() - started);
+      if (run === 0) {
+        const idleFrom = Date.now();
+        await new Promise((r) => setTimeout(r, 10_000));
+        idleMessages = watch.since(idleFrom).length;
+        const log = (await sim.script<{ requests: { path: string }[] }>('GET', 'requests')).requests;
+        requests = {};
+        for (const r of log)
+          requests[r.path.replace(/\(\d+\)/, '(id)')] =
+            (requests[r.path.replace(/\(\d+\)/, '(id)')] ?? 0) + 1;
+      }
+      await gw.stop();
+      await watch.close();
+    }
+    console.log(
+      `gateway, ${extensions} extensions: start to full state + discovery, median ${median(times).toFixed(0)} ms over 3 runs`,
+    );
+    console.log(
+      `  requests in the first ~10 s (1 directory poll, 1 trunk poll, ~5 call polls): ${JSON.stringify(requests)}`,
+    );
+    console.log(`  messages published over 10 s with no PBX change: ${idleMessages}`);
+  } finally {
+    await sim.stop();
+    await broker.stop();
+  }
+}
+
+await gatewayBenchmark(1000);
 await pagingBenchmark(1000);
 await pagingBenchmark(10_000);
 await activeCallsBenchmark();

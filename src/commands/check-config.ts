@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import { redactedConfigYaml } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
 import { pbxClientFor } from '../gateway/gateway.ts';
-import { safeUrl } from '../mqtt/facade.ts';
+import { mqttClientOptions, safeUrl } from '../mqtt/facade.ts';
 import { probe } from '../pbx/endpoints.ts';
 
 const CHECK_TIMEOUT_MS = 8000;
@@ -22,12 +22,16 @@ async function checkPbx(config: Config): Promise<string | undefined> {
 
 async function checkBroker(config: Config): Promise<string | undefined> {
   const client = mqtt.connect(config.mqtt.url, {
-    clientId: `${config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`}_check`,
+    ...mqttClientOptions({
+      url: config.mqtt.url,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      clientId: `${config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`}_check`,
+      caFile: config.mqtt.ca_file,
+      rejectUnauthorized: config.mqtt.reject_unauthorized,
+    }),
     reconnectPeriod: 0,
     connectTimeout: CHECK_TIMEOUT_MS,
-    rejectUnauthorized: config.mqtt.reject_unauthorized,
-    ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
-    ...(config.mqtt.password ? { password: config.mqtt.password } : {}),
   });
   try {
     await new Promise<void>((resolve, reject) => {

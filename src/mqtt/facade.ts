@@ -66,16 +66,9 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
   /** Starts connecting; resolves at once. The broker may come later: mqtt.js keeps retrying. */
   start(): void {
     const options: IClientOptions = {
-      clientId: this.settings.clientId,
-      clean: true,
+      ...mqttClientOptions(this.settings),
       reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
       will: { topic: this.topics.bridgeState, payload: Buffer.from('offline'), qos: 1, retain: true },
-      rejectUnauthorized: this.settings.rejectUnauthorized,
-      ...(this.settings.username ? { username: this.settings.username } : {}),
-      ...(this.settings.password ? { password: this.settings.password } : {}),
-      ...(this.settings.caFile ? { ca: readFileSync(this.settings.caFile) } : {}),
     };
     const client = mqtt.connect(this.settings.url, options);
     this.client = client;
@@ -208,6 +201,20 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
       });
     });
   }
+}
+
+/** Connection options shared by the gateway and check-config: identity, credentials, TLS. */
+export function mqttClientOptions(settings: MqttSettings): IClientOptions {
+  return {
+    clientId: settings.clientId,
+    clean: true,
+    connectTimeout: 10_000,
+    keepalive: 30,
+    rejectUnauthorized: settings.rejectUnauthorized,
+    ...(settings.username ? { username: settings.username } : {}),
+    ...(settings.password ? { password: settings.password } : {}),
+    ...(settings.caFile ? { ca: readFileSync(settings.caFile) } : {}),
+  };
 }
 
 /** MQTT topic filter matching (+ and #). */

@@ -35,7 +35,7 @@ describe('the gateway as a process', () => {
   };
 
   before(async (t) => {
-    broker = await Mosquitto.start(t as never, { gw: MQTT_PASSWORD, watcher: 'watcher-pw' });
+    broker = await Mosquitto.start(t as never, { users: { gw: MQTT_PASSWORD, watcher: 'watcher-pw' } });
     sim = await SimHarness.start({
       extensions: 12,
       credentials: { clientId: 'gateway', clientSecret: CLIENT_SECRET },
@@ -177,5 +177,5 @@ async function waitForRetained(
 }
 
 async function startMosquittoOn(t: TestContext, port: number): Promise<Mosquitto | undefined> {
-  return Mosquitto.start(t, {}, port);
+  return Mosquitto.start(t, { port });
 }

@@ -33,7 +33,17 @@ export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overr
   return validateConfig(raw, 'test');
 }
 
-export function startGateway(config: Config): GatewayHarness {
+export const TEST_DISCOVERY_TIMING = {
+  scanWindowMs: 500,
+  birthDelayMs: [100, 300] as [number, number],
+  migrationGapMs: 300,
+};
+
+/** A gateway with short Home Assistant timings (pass {} for production timings). */
+export function startGateway(
+  config: Config,
+  discoveryTiming: typeof TEST_DISCOVERY_TIMING | Record<string, never> = TEST_DISCOVERY_TIMING,
+): GatewayHarness {
   const logLines: string[] = [];
   const fatal: Error[] = [];
   const sink = new Writable({
@@ -46,7 +56,7 @@ export function startGateway(config: Config): GatewayHarness {
     config,
     log: createLogger('debug', sink),
     onFatal: (error) => fatal.push(error),
-    discoveryTiming: { scanWindowMs: 500, birthDelayMs: [100, 300], migrationGapMs: 300 },
+    discoveryTiming,
   });
   gateway.start();
   return { gateway, config, logLines, fatal, stop: () => gateway.stop() };

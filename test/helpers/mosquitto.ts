@@ -56,9 +56,9 @@ export class Mosquitto {
   /** Starts mosquitto, or skips the test loudly (fails it with CI=true) when it is not installed. */
   static async start(
     t: TestContext,
-    users: Record<string, string> = {},
-    fixedPort?: number,
+    options: { users?: Record<string, string>; port?: number; tls?: { cert: string; key: string } } = {},
   ): Promise<Mosquitto | undefined> {
+    const users = options.users ?? {};
     const binary = mosquittoBinary();
     if (!binary) {
       const reason = 'MISSING mosquitto (apt-get install mosquitto): this test needs a real broker';
@@ -66,7 +66,7 @@ export class Mosquitto {
       t.skip(reason);
       return undefined;
     }
-    const port = fixedPort ?? (await freePort());
+    const port = options.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-mosquitto-'));
     const configFile = join(dir, 'mosquitto.conf');
     let auth = 'allow_anonymous true\n';
@@ -84,7 +84,14 @@ export class Mosquitto {
       chmodSync(passwordFile, 0o644);
       auth = `allow_anonymous false\npassword_file ${passwordFile}\n`;
     }
-    writeFileSync(configFile, `listener ${port} 127.0.0.1\n${auth}persistence false\nlog_type error\n`);
+    let tls = '';
+    if (options.tls) {
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, 'cert.pem'), options.tls.cert, { mode: 0o644 });
+      writeFileSync(join(dir, 'key.pem'), options.tls.key, { mode: 0o644 });
+      tls = `certfile ${join(dir, 'cert.pem')}\nkeyfile ${join(dir, 'key.pem')}\n`;
+    }
+    writeFileSync(configFile, `listener ${port} 127.0.0.1\n${tls}${auth}persistence false\nlog_type error\n`);
     const broker = new Mosquitto(binary, port, configFile);
     await broker.startProcess();
     return broker;

@@ -1,4 +1,5 @@
 // Test helper: a plain MQTT client that records what arrives, as mosquitto_sub -v would show it.
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export interface Received {
@@ -15,10 +16,12 @@ export class MqttWatch {
   static async connect(
     url: string,
     filters: string[] = ['#'],
-    auth: { username?: string; password?: string } = {},
+    auth: { username?: string; password?: string; ca?: string } = {},
   ): Promise<MqttWatch> {
+    const { ca, ...credentials } = auth;
     const client = mqtt.connect(url, {
-      ...auth,
+      ...credentials,
+      ...(ca ? { ca: readFileSync(ca) } : {}),
       reconnectPeriod: 200,
       clientId: `watch_${Math.random().toString(16).slice(2)}`,
     });
