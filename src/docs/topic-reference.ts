@@ -16,7 +16,9 @@ const SAMPLES: Record<DeviceKind, { topic: string; payload: Record<string, unkno
     payload: pbxPayload({
       reachable: true,
       system: { fqdn: 'pbx.example.com', version: '20.0.10.312', callsActive: 1 },
-      trunks: [{ id: 1, number: '10000', name: 'Telco SIP', online: true, externalNumber: '4930123456' }],
+      trunks: [
+        { id: 1, number: '10000', name: 'Telco SIP', online: true, externalNumber: '4930123456', dids: [] },
+      ],
       activeCalls: [],
     }),
   },
@@ -70,6 +72,7 @@ const SAMPLES: Record<DeviceKind, { topic: string; payload: Record<string, unkno
       name: 'Telco SIP',
       online: true,
       externalNumber: '4930123456',
+      dids: [],
     }),
   },
 };

@@ -51,6 +51,8 @@ export interface Trunk {
   name: string;
   online: boolean;
   externalNumber: string | null;
+  /** DIDs routed over the trunk, bare digits. */
+  dids: string[];
 }
 
 export interface SystemInfo {

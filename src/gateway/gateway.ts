@@ -8,14 +8,22 @@ import type { Logger } from '../log.ts';
 import { MqttFacade } from '../mqtt/facade.ts';
 import { Topics } from '../mqtt/topics.ts';
 import { PbxClient, type PbxCredentials } from '../pbx/client.ts';
+import { Directory } from '../domain/directory.ts';
+import { nextLocalMidnight } from '../domain/local-day.ts';
+import { fetchCallLog } from '../pbx/call-log.ts';
 import {
   fetchActiveCalls,
+  fetchContacts,
   fetchExtensions,
   fetchQueues,
   fetchRingGroups,
   fetchSystemInfo,
   fetchTrunks,
+  fetchVoicemailNumber,
 } from '../pbx/endpoints.ts';
+import { CallStore } from '../store/database.ts';
+import { CallService } from './call-service.ts';
+import type { CallEvent } from '../domain/call.ts';
 import { PbxError } from '../pbx/errors.ts';
 import { VERSION } from '../version.ts';
 import { applyFilter } from './entity-filter.ts';
@@ -27,6 +35,12 @@ export interface GatewayOptions {
   log: Logger;
   /** Called once when the gateway cannot go on (credentials refused too often). */
   onFatal?: (error: Error) => void;
+  /** The clock (tests move it across midnight). */
+  now?: () => number;
+  /** How often the call log is read (faster while a caller ID is pending). */
+  callLogIntervalMs?: number;
+  /** How old a logged call must be before the gateway takes it as one it did not see live. */
+  callLogSettleMs?: number;
   /** Test hooks for Home Assistant timing; production uses the defaults. */
   discoveryTiming?: Pick<LifecycleOptions, 'scanWindowMs' | 'birthDelayMs' | 'migrationGapMs'>;
 }
@@ -66,10 +80,29 @@ export class Gateway {
   private fatal = false;
   /** Polls and publishes, for the closing note's figures and for metrics later. */
   readonly counters = { polls: 0, failedPolls: 0 };
+  readonly store: CallStore;
+  readonly calls: CallService;
+  private voicemailNumber: string | null = null;
+  private midnightTimer?: NodeJS.Timeout;
+  private callLogFailing = false;
+  private readonly now: () => number;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
+    this.now = options.now ?? Date.now;
     this.topics = new Topics(config.mqtt.base_topic);
+    this.store = new CallStore(config.history.database);
+    this.calls = new CallService({
+      store: this.store,
+      timeZone: config.pbx.timezone,
+      vip: config.contacts.vip,
+      recentLimit: config.history.recent_calls,
+      missedLimit: config.history.recent_missed_calls,
+      publicUrl: (config.web.public_url ?? `http://${config.web.listen}`).replace(/\/$/, ''),
+      log: log.child({ module: 'calls' }),
+      now: this.now,
+      ...(options.callLogSettleMs !== undefined ? { settleMs: options.callLogSettleMs } : {}),
+    });
     this.client = pbxClientFor(config);
     this.mqtt = new MqttFacade(
       {
@@ -107,6 +140,28 @@ export class Gateway {
       poller('presence', config.polling.presence, () => this.pollDirectory()),
       poller('trunks', config.polling.trunks, () => this.pollTrunks()),
       poller('calls', config.polling.calls, () => this.pollCalls()),
+      new Poller({
+        name: 'calllog',
+        // Every 30 s; every 5 s while a trunk call waits for its real caller number.
+        intervalMs: () => {
+          const normal = options.callLogIntervalMs ?? 30_000;
+          return this.calls.tracker.unresolved().length > 0 ? Math.min(normal, 5000) : normal;
+        },
+        task: () => this.syncCallLog(),
+        onSuccess: () => {
+          if (this.callLogFailing) log.info('call log readable again');
+          this.callLogFailing = false;
+        },
+        // The call log needs the Reports role; its failures never make the PBX "unreachable".
+        onFailure: (error) => {
+          if (!this.callLogFailing)
+            log.warn(
+              { err: error instanceof Error ? error.message : String(error) },
+              'reading the call log failed',
+            );
+          this.callLogFailing = true;
+        },
+      }),
     ];
   }
 
@@ -117,14 +172,33 @@ export class Gateway {
   start(): void {
     this.mqtt.start();
     this.lifecycle.start();
-    this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, calls last
+    this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, calls, then the call log
+    this.scheduleMidnight();
+  }
+
+  /** At local midnight the daily counters start again at 0, whether or not the PBX answers. */
+  private scheduleMidnight(): void {
+    const now = this.now();
+    const wait = nextLocalMidnight(now, this.options.config.pbx.timezone) - now + 50;
+    this.midnightTimer = setTimeout(
+      () => {
+        const purged = this.calls.purge(this.options.config.history.retention_days);
+        if (purged > 0) this.log.info({ purged }, 'removed calls older than history.retention_days');
+        this.publish(false);
+        this.scheduleMidnight();
+      },
+      Math.min(wait, 2 ** 31 - 1),
+    );
+    this.midnightTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.midnightTimer);
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.lifecycle.stop();
     await this.mqtt.stop();
     await this.client.close();
+    this.store.close();
   }
 
   private async pollDirectory(): Promise<void> {
@@ -132,6 +206,16 @@ export class Gateway {
     const extensions = applyFilter(await fetchExtensions(this.client), entities.extensions);
     const ringGroups = applyFilter(await fetchRingGroups(this.client), entities.ring_groups);
     const queues = applyFilter(await fetchQueues(this.client), entities.queues);
+    if (this.options.config.contacts.lookup) {
+      try {
+        this.calls.setContacts(await fetchContacts(this.client));
+      } catch (error) {
+        this.log.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'reading the phonebook failed',
+        );
+      }
+    }
     // Only a complete, successful read replaces the directory: a failure above changes nothing.
     Object.assign(this.snapshot, { extensions, ringGroups, queues });
     this.publish(true);
@@ -140,13 +224,35 @@ export class Gateway {
   private async pollTrunks(): Promise<void> {
     const trunks = applyFilter(await fetchTrunks(this.client), this.options.config.entities.trunks);
     const system = await fetchSystemInfo(this.client);
+    this.voicemailNumber = await fetchVoicemailNumber(this.client).catch(() => this.voicemailNumber);
     Object.assign(this.snapshot, { trunks, system });
     this.publish(true);
   }
 
   private async pollCalls(): Promise<void> {
-    this.snapshot.activeCalls = await fetchActiveCalls(this.client);
+    const rows = await fetchActiveCalls(this.client);
+    this.snapshot.activeCalls = rows;
+    // Direction comes from DN types, so calls are tracked once the directory and trunks are known.
+    if (this.snapshot.extensions && this.snapshot.trunks) {
+      this.publishEvents(this.calls.observe(rows, new Directory(this.snapshot, this.voicemailNumber)));
+      if (this.calls.reconcileSoon) {
+        this.calls.reconcileSoon = false;
+        void this.pollers[this.pollers.length - 1]!.run(); // the call-log poller: times of calls that ended unseen
+      }
+    }
     this.publish(false);
+  }
+
+  private async syncCallLog(): Promise<void> {
+    if (!this.snapshot.extensions || !this.snapshot.trunks) return;
+    const { from, to } = this.calls.syncWindow();
+    const events = this.calls.applyCallLog(await fetchCallLog(this.client, from, to));
+    this.publishEvents(events);
+    this.publish(false);
+  }
+
+  private publishEvents(events: readonly CallEvent[]): void {
+    for (const event of events) this.mqtt.publishEvent(this.topics.callEvent, JSON.stringify(event));
   }
 
   private get complete(): boolean {
@@ -157,9 +263,20 @@ export class Gateway {
   private publish(directoryChanged: boolean): void {
     const { config } = this.options;
     const entities = publishedEntities(this.snapshot);
+    const tracking = this.snapshot.extensions !== undefined && this.snapshot.trunks !== undefined;
+    const callState = tracking
+      ? { pbx: this.calls.pbxFields(), lists: this.calls.listPayloads() }
+      : undefined;
     this.mqtt.setRetained(
       'state',
-      stateMessages(this.snapshot, entities, this.topics, config.mqtt.output, this.availabilityKnown),
+      stateMessages(
+        this.snapshot,
+        entities,
+        this.topics,
+        config.mqtt.output,
+        this.availabilityKnown,
+        callState,
+      ),
     );
     if (directoryChanged) {
       const context: DiscoveryContext = {

@@ -2,7 +2,8 @@
 
 export interface PollerOptions {
   name: string;
-  intervalMs: number;
+  /** A fixed interval, or one chosen before each wait (faster while there is something to resolve). */
+  intervalMs: number | (() => number);
   maxBackoffMs?: number;
   task: () => Promise<void>;
   onSuccess: () => void;
@@ -24,7 +25,9 @@ export class Poller {
 
   /** The delay before the next run: the interval, or after n failures interval·2^n capped, ±20 % jitter. */
   nextDelay(): number {
-    const { intervalMs, maxBackoffMs = 60_000 } = this.options;
+    const { maxBackoffMs = 60_000 } = this.options;
+    const intervalMs =
+      typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
     if (this.failures === 0) return intervalMs;
     const backoff = Math.min(Math.max(maxBackoffMs, intervalMs), intervalMs * 2 ** this.failures);
     const jitter = 0.8 + 0.4 * (this.options.random ?? Math.random)();

@@ -6,6 +6,7 @@ import {
   ringGroupPayload,
   trunkPayload,
   type EntityPayload,
+  type JsonValue,
 } from '../domain/entity-states.ts';
 import type { PbxSnapshot } from '../domain/types.ts';
 import type { DiscoveredDevice } from '../homeassistant/discovery.ts';
@@ -57,11 +58,17 @@ export function stateMessages(
   topics: Topics,
   output: OutputMode,
   availabilityKnown: boolean,
+  calls?: { pbx: EntityPayload; lists: { active: JsonValue; recent: JsonValue; missed: JsonValue } },
 ): Map<string, string> {
   const messages = new Map<string, string>();
   if (availabilityKnown) messages.set(topics.pbxAvailability, snapshot.reachable ? 'online' : 'offline');
-  for (const [topic, payload] of entityMessages(topics.pbx, pbxPayload(snapshot), output))
-    messages.set(topic, payload);
+  const pbx = { ...pbxPayload(snapshot), ...calls?.pbx };
+  for (const [topic, payload] of entityMessages(topics.pbx, pbx, output)) messages.set(topic, payload);
+  if (calls) {
+    messages.set(topics.calls('active'), JSON.stringify(calls.lists.active));
+    messages.set(topics.calls('recent'), JSON.stringify(calls.lists.recent));
+    messages.set(topics.calls('missed'), JSON.stringify(calls.lists.missed));
+  }
   for (const entity of entities) {
     for (const [topic, payload] of entityMessages(
       topics.entity(entity.kind, entity.number),

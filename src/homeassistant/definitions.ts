@@ -24,6 +24,10 @@ export interface FieldDefinition {
   bridgeAvailabilityOnly?: boolean;
   /** Read from `<b>/pbx/availability` instead of the entity payload. */
   fromPbxAvailability?: boolean;
+  /** Text that may be null: the template renders an empty state instead of "None". */
+  nullable?: boolean;
+  /** An `event` entity fed by `<b>/event/call`. */
+  eventTypes?: readonly string[];
 }
 
 export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
@@ -47,6 +51,76 @@ export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
       entityCategory: 'diagnostic',
       bridgeAvailabilityOnly: true,
       fromPbxAvailability: true,
+    },
+    {
+      key: 'call_state',
+      platform: 'sensor',
+      name: 'Call state',
+      description:
+        'ringing if an inbound call is unanswered, else active if any call is connected, else outgoing, else idle',
+      deviceClass: 'enum',
+      options: ['idle', 'ringing', 'active', 'outgoing'],
+      icon: 'mdi:phone-ring',
+    },
+    {
+      key: 'call',
+      platform: 'event',
+      name: 'Call',
+      description: 'every call event (ringing, answered, ended, missed, voicemail) with the call object',
+      eventTypes: ['ringing', 'answered', 'ended', 'missed', 'voicemail'],
+      icon: 'mdi:phone-log',
+    },
+    {
+      key: 'caller_number',
+      platform: 'sensor',
+      name: 'Caller number',
+      description: 'caller of the latest call',
+      nullable: true,
+      icon: 'mdi:phone-incoming',
+    },
+    {
+      key: 'caller_name',
+      platform: 'sensor',
+      name: 'Caller name',
+      description: 'caller name (phonebook or extension)',
+      nullable: true,
+      icon: 'mdi:account',
+    },
+    {
+      key: 'missed_count',
+      platform: 'sensor',
+      name: 'Missed calls today',
+      description: 'missed calls since local midnight',
+      stateClass: 'total_increasing',
+      unit: 'calls',
+      icon: 'mdi:phone-missed',
+    },
+    {
+      key: 'total_calls',
+      platform: 'sensor',
+      name: 'Calls today',
+      description: 'calls since local midnight',
+      stateClass: 'total_increasing',
+      unit: 'calls',
+      icon: 'mdi:phone',
+    },
+    {
+      key: 'calls_lifetime',
+      platform: 'sensor',
+      name: 'Calls (lifetime)',
+      description: 'never resets: for utility meters',
+      stateClass: 'total_increasing',
+      unit: 'calls',
+      entityCategory: 'diagnostic',
+      icon: 'mdi:counter',
+    },
+    {
+      key: 'last_missed_caller',
+      platform: 'sensor',
+      name: 'Last missed caller',
+      description: 'number of the latest missed call',
+      nullable: true,
+      icon: 'mdi:phone-missed',
     },
     {
       key: 'active_calls',

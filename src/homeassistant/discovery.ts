@@ -75,13 +75,17 @@ function stateOptions(ctx: DiscoveryContext, device: DiscoveredDevice, field: Fi
   if (field.fromPbxAvailability) {
     return { state_topic: ctx.topics.pbxAvailability, payload_on: 'online', payload_off: 'offline' };
   }
+  if (field.eventTypes) return { state_topic: ctx.topics.callEvent, event_types: [...field.eventTypes] };
   const topic = entityTopic(ctx, device);
   // Attribute topics carry plain values, so openHAB needs no template (CONTRACT §4).
   if (ctx.output !== 'json') return { state_topic: ctx.topics.attribute(topic, field.key) };
+  const value = `value_json.${field.key}`;
   const template =
     field.platform === 'binary_sensor'
-      ? `{{ 'ON' if value_json.${field.key} else 'OFF' }}`
-      : `{{ value_json.${field.key} }}`;
+      ? `{{ 'ON' if ${value} else 'OFF' }}`
+      : field.nullable
+        ? `{{ ${value} if ${value} is not none else '' }}`
+        : `{{ ${value} }}`;
   return { state_topic: topic, value_template: template };
 }
 

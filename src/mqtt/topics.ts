@@ -24,6 +24,12 @@ export class Topics {
   get pbxAvailability(): string {
     return `${this.base}/pbx/availability`;
   }
+  calls(list: 'active' | 'recent' | 'missed'): string {
+    return `${this.base}/calls/${list}`;
+  }
+  get callEvent(): string {
+    return `${this.base}/event/call`;
+  }
   entity(kind: EntityKind, number: string): string {
     return `${this.base}/${kind}/${topicSegment(number)}`;
   }

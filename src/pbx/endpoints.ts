@@ -89,7 +89,7 @@ export function fetchQueues(client: PbxClient): Promise<Queue[]> {
 }
 
 export function fetchTrunks(client: PbxClient): Promise<Trunk[]> {
-  return client.getAll('Trunks', { $select: 'Id,Number,IsOnline,ExternalNumber,Gateway' }, (row) =>
+  return client.getAll('Trunks', { $select: 'Id,Number,IsOnline,ExternalNumber,DidNumbers,Gateway' }, (row) =>
     toTrunk(parseWith(trunkSchema, row, 'Trunks')),
   );
 }
@@ -105,6 +105,42 @@ export function fetchActiveCalls(client: PbxClient): Promise<ActiveCall[]> {
     'ActiveCalls',
     { $select: 'Id,Caller,Callee,Status,EstablishedAt,LastChangeStatus,ServerNow' },
     (row) => toActiveCall(parseWith(activeCallSchema, row, 'ActiveCalls')),
+  );
+}
+
+const contactSchema = z.looseObject({
+  FirstName: z.string().nullish(),
+  LastName: z.string().nullish(),
+  CompanyName: z.string().nullish(),
+  PhoneNumber: z.string().nullish(),
+  Mobile2: z.string().nullish(),
+  Business: z.string().nullish(),
+  Business2: z.string().nullish(),
+  Home: z.string().nullish(),
+});
+
+/** The company phonebook, for caller names. */
+export async function fetchContacts(client: PbxClient): Promise<{ name: string; numbers: string[] }[]> {
+  const rows = await client.getAll(
+    'Contacts',
+    { $select: 'Id,FirstName,LastName,CompanyName,PhoneNumber,Mobile2,Business,Business2,Home' },
+    (row) => parseWith(contactSchema, row, 'Contacts'),
+  );
+  return rows
+    .map((c) => ({
+      name: [c.FirstName, c.LastName].filter(Boolean).join(' ') || c.CompanyName || '',
+      numbers: [c.PhoneNumber, c.Mobile2, c.Business, c.Business2, c.Home].filter((n): n is string => !!n),
+    }))
+    .filter((c) => c.name && c.numbers.length > 0);
+}
+
+/** The voicemail system DN (VoicemailSettings.Extension). */
+export async function fetchVoicemailNumber(client: PbxClient): Promise<string | null> {
+  return client.get(
+    'VoicemailSettings?$select=Extension',
+    (body) =>
+      parseWith(z.looseObject({ Extension: z.string().nullish() }), body, 'VoicemailSettings').Extension ??
+      null,
   );
 }
 

@@ -58,6 +58,7 @@ export const trunkSchema = z.looseObject({
   Number: z.string().min(1),
   IsOnline: flag,
   ExternalNumber: text,
+  DidNumbers: z.array(z.string()).nullish(),
   Gateway: z.looseObject({ Name: text }).nullish(),
 });
 
@@ -139,6 +140,7 @@ export function toTrunk(trunk: z.output<typeof trunkSchema>): Trunk {
     name: trunk.Gateway?.Name ?? trunk.Number,
     online: trunk.IsOnline,
     externalNumber: trunk.ExternalNumber,
+    dids: trunk.DidNumbers ?? [],
   };
 }
 

@@ -98,6 +98,8 @@ export const ENTITY_TYPES = {
       'PhoneNumber',
       'Mobile2',
       'Business',
+      'Business2',
+      'Home',
       'Email',
       'ContactType',
       'Department',

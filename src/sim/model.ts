@@ -95,6 +95,8 @@ export interface SimContact {
   PhoneNumber: string;
   Mobile2: string | null;
   Business: string | null;
+  Business2: string | null;
+  Home: string | null;
   Email: string;
   ContactType: '3CX';
   Department: string | null;
@@ -265,6 +267,8 @@ export function createModel(options: ModelOptions): PbxModel {
       PhoneNumber: `+49${random.pick(['30', '40', '89', '221'])}${random.digits(7)}`,
       Mobile2: random.chance(0.5) ? `+4917${random.digits(8)}` : null,
       Business: null,
+      Business2: null,
+      Home: null,
       Email: `contact${i + 1}@customer.example`,
       ContactType: '3CX',
       Department: null,

@@ -10,8 +10,10 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'cli.js');
 
 export function writeConfig(config: Record<string, unknown>): string {
-  const path = join(mkdtempSync(join(tmpdir(), '3cx2mqtt-cli-')), 'config.yaml');
-  writeFileSync(path, stringify(config));
+  const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-cli-'));
+  const path = join(dir, 'config.yaml');
+  // Each run its own database unless the test names one.
+  writeFileSync(path, stringify({ history: { database: join(dir, 'calls.db') }, ...config }));
   return path;
 }
 

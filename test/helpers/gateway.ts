@@ -1,4 +1,7 @@
 // Test helper: a gateway wired to a simulator and a broker, with its log lines captured.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -28,6 +31,10 @@ export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overr
     },
     polling: { calls: '300ms', presence: '500ms', trunks: '500ms', ...overrides.polling },
     mqtt: { url: mqttUrl, ...overrides.mqtt },
+    history: {
+      database: join(mkdtempSync(join(tmpdir(), '3cx2mqtt-db-')), 'calls.db'),
+      ...overrides.history,
+    },
   };
   for (const [section, values] of Object.entries(overrides)) if (!raw[section]) raw[section] = values;
   return validateConfig(raw, 'test');
@@ -40,9 +47,14 @@ export const TEST_DISCOVERY_TIMING = {
 };
 
 /** A gateway with short Home Assistant timings (pass {} for production timings). */
+export interface GatewayTestOptions {
+  now?: () => number;
+}
+
 export function startGateway(
   config: Config,
   discoveryTiming: typeof TEST_DISCOVERY_TIMING | Record<string, never> = TEST_DISCOVERY_TIMING,
+  testOptions: GatewayTestOptions = {},
 ): GatewayHarness {
   const logLines: string[] = [];
   const fatal: Error[] = [];
@@ -57,6 +69,9 @@ export function startGateway(
     log: createLogger('debug', sink),
     onFatal: (error) => fatal.push(error),
     discoveryTiming,
+    callLogIntervalMs: 1000,
+    callLogSettleMs: 1500,
+    ...(testOptions.now ? { now: testOptions.now } : {}),
   });
   gateway.start();
   return { gateway, config, logLines, fatal, stop: () => gateway.stop() };

@@ -1,0 +1,143 @@
+// Reads 3CX's call log: ReportCallLogData/Pbx.GetCallLogData (V20 Update 6+), falling back to the legacy
+// CallHistoryView when the report function is not available (404/403 on some editions).
+import { z } from 'zod';
+import type { CallLogLeg } from '../domain/call-log.ts';
+import type { PbxClient } from './client.ts';
+import { PbxError } from './errors.ts';
+import { parseWith } from './responses.ts';
+
+const text = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+const int = z
+  .number()
+  .int()
+  .nullish()
+  .transform((v) => v ?? null);
+
+const logRowSchema = z.looseObject({
+  MainCallHistoryId: text,
+  CallId: int,
+  StartTime: z.string(),
+  SourceType: int,
+  SourceDn: text,
+  SourceCallerId: text,
+  SourceDisplayName: text,
+  DestinationType: int,
+  DestinationDn: text,
+  DestinationCallerId: text,
+  DestinationDisplayName: text,
+  RingingDuration: text,
+  TalkingDuration: text,
+  Answered: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
+  Direction: text,
+  DstRecId: int,
+  SrcRecId: int,
+});
+
+const historyRowSchema = z.looseObject({
+  SegmentId: z.number().int(),
+  SegmentStartTime: z.string(),
+  SrcDn: text,
+  SrcDnType: int,
+  SrcCallerNumber: text,
+  SrcDisplayName: text,
+  DstDn: text,
+  DstDnType: int,
+  DstCallerNumber: text,
+  DstDisplayName: text,
+  CallTime: text,
+  CallAnswered: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
+  DstRecId: int,
+});
+
+/** ISO-8601 durations as 3CX writes them (PT1M12.577027S, P5DT13H43M24.96S) in milliseconds. */
+export function durationMs(value: string | null): number {
+  const match = /^-?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value ?? '');
+  if (!match) return 0;
+  const [, d, h, m, s] = match;
+  return Math.round(
+    ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000,
+  );
+}
+
+/** UTC, whole seconds, unencoded colons: the shape that worked on a live PBX (3cx-xapi.md §3.6). */
+function periodParam(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export async function fetchCallLog(client: PbxClient, from: number, to: number): Promise<CallLogLeg[]> {
+  const path =
+    `ReportCallLogData/Pbx.GetCallLogData(periodFrom=${periodParam(from)},periodTo=${periodParam(to)},sourceType=0,sourceFilter='',` +
+    "destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,callTimeFilterFrom='0:00:0',callTimeFilterTo='0:00:0'," +
+    'hidePcalls=true)';
+  try {
+    const legs = await client.getAll(path, {}, (row) => {
+      const r = parseWith(logRowSchema, row, 'GetCallLogData');
+      return {
+        mainCallHistoryId: r.MainCallHistoryId,
+        callId: r.CallId,
+        startTime: Date.parse(r.StartTime),
+        sourceType: r.SourceType,
+        sourceDn: r.SourceDn,
+        sourceCallerId: r.SourceCallerId,
+        sourceDisplayName: r.SourceDisplayName,
+        destinationType: r.DestinationType,
+        destinationDn: r.DestinationDn,
+        destinationCallerId: r.DestinationCallerId,
+        destinationDisplayName: r.DestinationDisplayName,
+        ringingMs: durationMs(r.RingingDuration),
+        talkingMs: durationMs(r.TalkingDuration),
+        answered: r.Answered,
+        direction: r.Direction,
+        recordingId: r.DstRecId ?? r.SrcRecId,
+      } satisfies CallLogLeg;
+    });
+    // Some builds answer a malformed period with today's log: keep only rows inside the window.
+    return legs.filter((leg) => leg.startTime >= from - 1000 && leg.startTime <= to + 1000);
+  } catch (error) {
+    if (
+      !(error instanceof PbxError) ||
+      error.kind !== 'http' ||
+      (error.status !== 404 && error.status !== 403)
+    )
+      throw error;
+  }
+  return fetchCallHistoryView(client, from);
+}
+
+/** The legacy segments; they carry no call identity, so they serve caller-ID matching by trunk and time only. */
+async function fetchCallHistoryView(client: PbxClient, from: number): Promise<CallLogLeg[]> {
+  const rows = await client.getAll(
+    'CallHistoryView',
+    { $filter: `SegmentStartTime ge ${periodParam(from)}`, $orderby: 'SegmentId desc' },
+    (row) => parseWith(historyRowSchema, row, 'CallHistoryView'),
+  );
+  return rows
+    .filter((r) => !/^Ext\./i.test(r.SrcCallerNumber ?? ''))
+    .map((r) => ({
+      mainCallHistoryId: null,
+      callId: null,
+      startTime: Date.parse(r.SegmentStartTime),
+      sourceType: r.SrcDnType,
+      sourceDn: r.SrcDn,
+      sourceCallerId: r.SrcCallerNumber,
+      sourceDisplayName: r.SrcDisplayName,
+      destinationType: r.DstDnType,
+      destinationDn: r.DstDn,
+      destinationCallerId: r.DstCallerNumber,
+      destinationDisplayName: r.DstDisplayName,
+      ringingMs: 0,
+      talkingMs: durationMs(r.CallTime),
+      answered: r.CallAnswered,
+      direction: null,
+      recordingId: r.DstRecId,
+    }));
+}

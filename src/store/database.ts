@@ -1,0 +1,251 @@
+// The SQLite database: schema migrations in code, WAL, and the queries for calls and counters.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CallRecord } from '../domain/call.ts';
+
+/** Each entry moves the schema one version up; never edit a released one, append. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE calls (
+     id TEXT PRIMARY KEY,
+     pbx_call_ids TEXT NOT NULL,
+     main_call_history_id TEXT UNIQUE,
+     direction TEXT NOT NULL,
+     caller_number TEXT, caller_name TEXT, called_number TEXT, called_name TEXT, agent TEXT,
+     status TEXT NOT NULL,
+     outcome TEXT,
+     started_at TEXT NOT NULL,
+     answered_at TEXT,
+     ended_at TEXT,
+     duration INTEGER,
+     vip INTEGER NOT NULL DEFAULT 0,
+     recording_id INTEGER,
+     recording_url TEXT,
+     source TEXT NOT NULL,
+     start_day TEXT NOT NULL,
+     end_day TEXT
+   );
+   CREATE INDEX calls_by_start_day ON calls (start_day);
+   CREATE INDEX calls_by_end_day ON calls (end_day, outcome);
+   CREATE INDEX calls_by_ended_at ON calls (ended_at);`,
+];
+
+export type CallSource = 'poll' | 'calllog' | 'webhook';
+
+export interface StoredCall extends CallRecord {
+  main_call_history_id: string | null;
+  source: CallSource;
+  start_day: string;
+  end_day: string | null;
+}
+
+interface CallRow {
+  id: string;
+  pbx_call_ids: string;
+  main_call_history_id: string | null;
+  direction: string;
+  caller_number: string | null;
+  caller_name: string | null;
+  called_number: string | null;
+  called_name: string | null;
+  agent: string | null;
+  status: string;
+  outcome: string | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration: number | null;
+  vip: number;
+  recording_url: string | null;
+  source: string;
+  start_day: string;
+  end_day: string | null;
+}
+
+function fromRow(row: CallRow): StoredCall {
+  return { ...row, pbx_call_ids: JSON.parse(row.pbx_call_ids) as number[], vip: row.vip === 1 } as StoredCall;
+}
+
+export class CallStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `the database is from a newer 3cx2mqtt (schema ${current}, this version knows ${MIGRATIONS.length})`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  get lifetimeCalls(): number {
+    return Number(this.getMeta('calls_lifetime') ?? 0);
+  }
+
+  /** Stores a call once; returns false when it was already there (so it is never counted twice). */
+  insertCall(call: StoredCall): boolean {
+    const inserted = this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO calls (id, pbx_call_ids, main_call_history_id, direction, caller_number, caller_name,
+             called_number, called_name, agent, status, outcome, started_at, answered_at, ended_at, duration, vip,
+             recording_url, source, start_day, end_day)
+           VALUES (@id, @pbx_call_ids, @main_call_history_id, @direction, @caller_number, @caller_name, @called_number,
+             @called_name, @agent, @status, @outcome, @started_at, @answered_at, @ended_at, @duration, @vip,
+             @recording_url, @source, @start_day, @end_day)`,
+        )
+        .run(this.toParams(call));
+      if (result.changes > 0) this.setMeta('calls_lifetime', String(this.lifetimeCalls + 1));
+      return result.changes > 0;
+    })();
+    return inserted;
+  }
+
+  updateCall(call: StoredCall): void {
+    this.db
+      .prepare(
+        `UPDATE calls SET pbx_call_ids = @pbx_call_ids, main_call_history_id = COALESCE(@main_call_history_id, main_call_history_id),
+           direction = @direction, caller_number = @caller_number, caller_name = @caller_name, called_number = @called_number,
+           called_name = @called_name, agent = @agent, status = @status, outcome = @outcome, answered_at = @answered_at,
+           ended_at = @ended_at, duration = @duration, vip = @vip, recording_url = @recording_url, end_day = @end_day
+         WHERE id = @id`,
+      )
+      .run(this.toParams(call));
+  }
+
+  private toParams(call: StoredCall): Record<string, unknown> {
+    return {
+      ...call,
+      pbx_call_ids: JSON.stringify(call.pbx_call_ids),
+      vip: call.vip ? 1 : 0,
+    };
+  }
+
+  getCall(id: string): StoredCall | undefined {
+    const row = this.db.prepare('SELECT * FROM calls WHERE id = ?').get(id) as CallRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  byMainCallHistoryId(mainId: string): StoredCall | undefined {
+    const row = this.db.prepare('SELECT * FROM calls WHERE main_call_history_id = ?').get(mainId) as
+      CallRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Calls (ended or not) that were seen under a PBX call Id and started within `windowMs` of `startedAt`. */
+  byPbxCallId(pbxCallId: number, startedAt: number, windowMs: number): StoredCall | undefined {
+    const rows = this.db
+      .prepare(
+        `SELECT calls.* FROM calls, json_each(calls.pbx_call_ids) AS ids WHERE ids.value = ? AND started_at BETWEEN ? AND ?`,
+      )
+      .all(
+        pbxCallId,
+        new Date(startedAt - windowMs).toISOString(),
+        new Date(startedAt + windowMs).toISOString(),
+      ) as CallRow[];
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  openCalls(): StoredCall[] {
+    return (
+      this.db.prepare('SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at').all() as CallRow[]
+    ).map(fromRow);
+  }
+
+  /** total: calls that started on the day; missed: missed calls that ended on it. */
+  countsForDay(day: string): { total: number; missed: number } {
+    const total = (
+      this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE start_day = ?').get(day) as { n: number }
+    ).n;
+    const missed = (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM calls WHERE end_day = ? AND outcome IN ('missed', 'voicemail')")
+        .get(day) as { n: number }
+    ).n;
+    return { total, missed };
+  }
+
+  recentCalls(limit: number, missedOnly = false): StoredCall[] {
+    if (limit <= 0) return [];
+    const where = missedOnly ? "AND outcome IN ('missed', 'voicemail')" : '';
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM calls WHERE ended_at IS NOT NULL ${where} ORDER BY ended_at DESC, id DESC LIMIT ?`,
+        )
+        .all(limit) as CallRow[]
+    ).map(fromRow);
+  }
+
+  /** Ended calls in [from, to), newest first, for the HTTP API. */
+  history(options: {
+    from?: string;
+    to?: string;
+    missed?: boolean;
+    limit: number;
+    offset?: number;
+  }): StoredCall[] {
+    const conditions = ['ended_at IS NOT NULL'];
+    const params: unknown[] = [];
+    if (options.from) {
+      conditions.push('started_at >= ?');
+      params.push(options.from);
+    }
+    if (options.to) {
+      conditions.push('started_at < ?');
+      params.push(options.to);
+    }
+    if (options.missed) conditions.push("outcome IN ('missed', 'voicemail')");
+    params.push(options.limit, options.offset ?? 0);
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM calls WHERE ${conditions.join(' AND ')} ORDER BY started_at DESC LIMIT ? OFFSET ?`,
+        )
+        .all(...params) as CallRow[]
+    ).map(fromRow);
+  }
+
+  /** Deletes ended calls older than the retention; the lifetime counter is kept. */
+  purgeEndedBefore(iso: string): number {
+    return this.db.prepare('DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?').run(iso).changes;
+  }
+}
