@@ -7,20 +7,62 @@ import {
   trunkPayload,
 } from '../domain/entity-states.ts';
 import { FIELDS, type DeviceKind } from '../homeassistant/definitions.ts';
+import type { CallRecord } from '../domain/call.ts';
+
+const SAMPLE_CALL: CallRecord = {
+  id: '1843-1772615702',
+  pbx_call_ids: [1843],
+  direction: 'inbound',
+  caller_number: '+4930123456',
+  caller_name: 'Erika Muster',
+  called_number: '800',
+  called_name: 'Sales',
+  agent: '101',
+  status: 'ended',
+  outcome: 'answered',
+  started_at: '2026-03-04T09:15:02.000Z',
+  answered_at: '2026-03-04T09:15:09.000Z',
+  ended_at: '2026-03-04T09:18:40.000Z',
+  duration: 211,
+  vip: false,
+  recording_url: 'http://127.0.0.1:8080/api/recordings/512',
+};
+
+/** The call fields of <b>/pbx, as CallService.pbxFields writes them. */
+export const SAMPLE_CALL_FIELDS = {
+  call_state: 'idle',
+  caller_number: '+4930123456',
+  caller_name: 'Erika Muster',
+  called_number: '800',
+  call_direction: 'inbound',
+  call_agent: '101',
+  call_timestamp: '2026-03-04T09:15:02.000Z',
+  call_duration: 211,
+  recording_url: 'http://127.0.0.1:8080/api/recordings/512',
+  active_calls: 0,
+  last_missed_caller: '+4940987654',
+  last_missed_time: '2026-03-04T08:02:11.000Z',
+  missed_count: 2,
+  total_calls: 17,
+  calls_lifetime: 4711,
+};
 
 const SAMPLE_MEMBER = { number: '101', name: 'Anna Berg' };
 
 const SAMPLES: Record<DeviceKind, { topic: string; payload: Record<string, unknown> }> = {
   pbx: {
     topic: '<b>/pbx',
-    payload: pbxPayload({
-      reachable: true,
-      system: { fqdn: 'pbx.example.com', version: '20.0.10.312', callsActive: 1 },
-      trunks: [
-        { id: 1, number: '10000', name: 'Telco SIP', online: true, externalNumber: '4930123456', dids: [] },
-      ],
-      activeCalls: [],
-    }),
+    payload: {
+      ...pbxPayload({
+        reachable: true,
+        system: { fqdn: 'pbx.example.com', version: '20.0.10.312', callsActive: 1 },
+        trunks: [
+          { id: 1, number: '10000', name: 'Telco SIP', online: true, externalNumber: '4930123456', dids: [] },
+        ],
+        activeCalls: [],
+      }),
+      ...SAMPLE_CALL_FIELDS,
+    },
   },
   extension: {
     topic: '<b>/extension/<number>',
@@ -117,6 +159,29 @@ export function topicReference(): string {
     lines.push('');
   }
   lines.push(
+    '## Calls',
+    '',
+    '| topic | retained | payload |',
+    '|---|---|---|',
+    '| `<b>/calls/active` | yes | JSON array of the calls in progress (call objects below) |',
+    '| `<b>/calls/recent` | yes | JSON array of ended calls, newest first, at most `history.recent_calls` |',
+    '| `<b>/calls/missed` | yes | JSON array of missed calls (voicemail included), newest first, at most `history.recent_missed_calls` |',
+    '| `<b>/event/call` | **no** | `{"event_type": "ringing" \\| "answered" \\| "ended" \\| "missed" \\| "voicemail", "call": {...}}` |',
+    '',
+    'A call object:',
+    '',
+    '```json',
+    JSON.stringify(SAMPLE_CALL, null, 2),
+    '```',
+    '',
+    '- `outcome`: `answered` (a person answered), `missed` (inbound or internal, nobody answered), `voicemail` (only voicemail',
+    '  answered: counted as missed), `unanswered` (outbound, nobody answered); `null` while the call runs.',
+    '- `status` while it runs: `routing`, `ringing` (also while waiting in a queue), `talking`, `held`, `voicemail`; then `ended`.',
+    '- `duration`: talk seconds from the PBX clock (ringing not included); `caller_number` is `null` while the PBX shows its',
+    '  trunk DID instead of the caller, until the call log gives the real number.',
+    '- `missed_count`/`total_calls` count by local day in `pbx.timezone` and start at 0 at local midnight; `calls_lifetime`',
+    '  never resets.',
+    '',
     '## Discovery topics',
     '',
     '- `homeassistant.mode: device` — `<prefix>/device/3cx2mqtt_<pbx.id>_<kind>_<number>/config` (the PBX: `..._pbx`).',

@@ -37,7 +37,6 @@ export class CallService {
   private contacts: Contact[] = [];
   private readonly isVip: (number: string | null) => boolean;
   private readonly now: () => number;
-  private lastEnded: CallRecord | null = null;
   /** Calls in progress when the gateway last stopped: their end happened unseen, so the call log's times win. */
   private readonly restored = new Set<string>();
   /** Set when such a call ends: the gateway reads the call log at once instead of at the next interval. */
@@ -54,7 +53,6 @@ export class CallService {
     const open = options.store.openCalls();
     this.tracker.restore(open);
     for (const call of open) this.restored.add(call.id);
-    this.lastEnded = options.store.recentCalls(1)[0] ?? null;
   }
 
   setContacts(contacts: Contact[]): void {
@@ -86,7 +84,6 @@ export class CallService {
       if (!store.insertCall(this.stored(call))) store.updateCall(this.stored(call)); // restored after a restart
     }
     for (const call of [...result.changed, ...result.ended]) this.saveKeepingLogFacts(call);
-    if (result.ended.length > 0) this.lastEnded = result.ended[result.ended.length - 1]!;
     if (result.ended.some((call) => this.restored.has(call.id))) this.reconcileSoon = true;
     store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString());
     return result.events;
@@ -198,7 +195,6 @@ export class CallService {
         );
         events.push({ event_type: 'ended', call });
         if (isMissed(call)) events.push({ event_type: 'missed', call });
-        if (!this.lastEnded || call.ended_at! > (this.lastEnded.ended_at ?? '')) this.lastEnded = call;
       }
     }
     store.setMeta('call_log_synced_to', new Date(Math.max(now - settle, latestSettled)).toISOString());
@@ -226,7 +222,9 @@ export class CallService {
   pbxFields(): EntityPayload {
     const { store, timeZone } = this.options;
     const active = this.tracker.active;
-    const latest = active[active.length - 1] ?? this.lastEnded;
+    // The store, not memory: the call log may have added the real caller or a recording since the call ended.
+    const lastEnded = store.recentCalls(1)[0] ?? null;
+    const latest = active[active.length - 1] ?? lastEnded;
     const counts = store.countsForDay(localDay(this.now(), timeZone));
     const lastMissed = store.recentCalls(1, true)[0];
     const connected = (c: CallRecord) =>
@@ -248,8 +246,8 @@ export class CallService {
       call_direction: latest?.direction ?? null,
       call_agent: latest?.agent ?? null,
       call_timestamp: latest?.started_at ?? null,
-      call_duration: this.lastEnded?.duration ?? null,
-      recording_url: this.lastEnded?.recording_url ?? null,
+      call_duration: lastEnded?.duration ?? null,
+      recording_url: lastEnded?.recording_url ?? null,
       active_calls: active.length,
       last_missed_caller: lastMissed ? (lastMissed.caller_number ?? lastMissed.caller_name) : null,
       last_missed_time: lastMissed?.ended_at ?? null,
