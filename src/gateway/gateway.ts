@@ -23,6 +23,7 @@ import {
 } from '../pbx/endpoints.ts';
 import { CallStore } from '../store/database.ts';
 import { CallService } from './call-service.ts';
+import { CommandHandler } from '../control/commands.ts';
 import type { CallEvent } from '../domain/call.ts';
 import { PbxError } from '../pbx/errors.ts';
 import { VERSION } from '../version.ts';
@@ -86,6 +87,7 @@ export class Gateway {
   private midnightTimer?: NodeJS.Timeout;
   private callLogFailing = false;
   private readonly now: () => number;
+  private readonly commands: CommandHandler;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
@@ -136,6 +138,23 @@ export class Gateway {
         onSuccess: () => this.onPollSuccess(name),
         onFailure: (error) => this.onPollFailure(name, error),
       });
+    this.commands = new CommandHandler({
+      mqtt: this.mqtt,
+      topics: this.topics,
+      client: this.client,
+      log: log.child({ module: 'commands' }),
+      allowedNumbers: config.commands.allowed_numbers,
+      ratePerMinute: config.commands.rate_limit_per_minute,
+      sipEnabled: config.sip.enabled,
+      extension: (number) => this.snapshot.extensions?.find((e) => e.number === number),
+      activeCalls: () => this.calls.tracker.active,
+      presenceChanged: (number, profile) => {
+        const extension = this.snapshot.extensions?.find((e) => e.number === number);
+        if (extension) extension.presence = profile;
+        this.publish(false);
+      },
+      now: this.now,
+    });
     this.pollers = [
       poller('presence', config.polling.presence, () => this.pollDirectory()),
       poller('trunks', config.polling.trunks, () => this.pollTrunks()),
@@ -172,6 +191,7 @@ export class Gateway {
   start(): void {
     this.mqtt.start();
     this.lifecycle.start();
+    this.commands.start();
     this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, calls, then the call log
     this.scheduleMidnight();
   }
@@ -287,6 +307,7 @@ export class Gateway {
         output: config.mqtt.output,
         topics: this.topics,
         version: VERSION,
+        dialPattern: config.commands.allowed_numbers.length === 1 ? config.commands.allowed_numbers[0] : null,
       };
       this.discovery = discoveryMessages(context, discoveredDevices(this.snapshot, entities, config.pbx.id));
     }

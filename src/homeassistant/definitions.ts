@@ -28,6 +28,8 @@ export interface FieldDefinition {
   nullable?: boolean;
   /** An `event` entity fed by `<b>/event/call`. */
   eventTypes?: readonly string[];
+  /** A command-only entity (no state topic): `text` for dialling. */
+  stateless?: boolean;
 }
 
 export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
@@ -180,6 +182,16 @@ export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
       name: 'Registered',
       description: 'a phone or app is registered',
       deviceClass: 'connectivity',
+    },
+    {
+      key: 'dial',
+      platform: 'text',
+      name: 'Dial',
+      description:
+        'click-to-call: rings the extension, then dials the number written here (commands.allowed_numbers applies)',
+      command: 'dial',
+      stateless: true,
+      icon: 'mdi:phone-dial',
     },
     {
       key: 'queue_status',

@@ -12,6 +12,8 @@ export interface DiscoveryContext {
   output: OutputMode;
   topics: Topics;
   version: string;
+  /** commands.allowed_numbers as one regex for `text` entities, when it can be written as one. */
+  dialPattern?: string | null;
 }
 
 /** One device as discovery sees it: its kind, number and name, and what its fields need. */
@@ -95,8 +97,13 @@ function componentPayload(ctx: DiscoveryContext, device: DiscoveredDevice, field
     unique_id: objectId,
     default_entity_id: `${field.platform}.${objectId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
     name: field.name,
-    ...stateOptions(ctx, device, field),
+    ...(field.stateless ? {} : stateOptions(ctx, device, field)),
   };
+  if (field.platform === 'text') {
+    payload.mode = 'text';
+    payload.max = 32;
+    if (ctx.dialPattern) payload.pattern = ctx.dialPattern;
+  }
   if (field.deviceClass) payload.device_class = field.deviceClass;
   if (field.stateClass) payload.state_class = field.stateClass;
   if (field.unit) payload.unit_of_measurement = field.unit;

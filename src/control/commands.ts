@@ -1,0 +1,187 @@
+// MQTT commands: subscribed through the façade, validated, guarded, executed through the xAPI, answered on
+// <b>/bridge/response. Nothing from a payload reaches a shell; a number becomes a dial target only after the allowlist.
+import type { CallRecord } from '../domain/call.ts';
+import type { Extension } from '../domain/types.ts';
+import type { Logger } from '../log.ts';
+import type { IncomingMessage, MqttFacade } from '../mqtt/facade.ts';
+import { topicSegment, type Topics } from '../mqtt/topics.ts';
+import type { PbxClient } from '../pbx/client.ts';
+import { PbxError } from '../pbx/errors.ts';
+import { NumberAllowlist, RateLimiter } from './guard.ts';
+import {
+  parseAlarm,
+  parseDial,
+  parseDrop,
+  parseMakeCall,
+  parsePresence,
+  type CommandName,
+  type Parsed,
+} from './parse.ts';
+
+export interface CommandContext {
+  mqtt: MqttFacade;
+  topics: Topics;
+  client: PbxClient;
+  log: Logger;
+  allowedNumbers: readonly string[];
+  ratePerMinute: number;
+  sipEnabled: boolean;
+  extension: (number: string) => Extension | undefined;
+  activeCalls: () => CallRecord[];
+  /** The PBX confirmed a presence change: show it now rather than at the next poll. */
+  presenceChanged: (number: string, profile: string) => void;
+  now?: () => number;
+}
+
+interface Answer {
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export class CommandHandler {
+  private readonly allowlist: NumberAllowlist;
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly context: CommandContext) {
+    this.allowlist = new NumberAllowlist(context.allowedNumbers);
+    this.limiter = new RateLimiter(context.ratePerMinute, context.now);
+  }
+
+  start(): void {
+    const { topics, mqtt } = this.context;
+    const on = (
+      filter: string,
+      command: CommandName,
+      run: (message: IncomingMessage) => Promise<[Parsed<unknown>, Answer]>,
+    ) =>
+      mqtt.subscribe(filter, (message) => {
+        // A retained command would run again on every reconnect: never execute one (CONTRACT §3).
+        if (message.retained) {
+          this.context.log.warn({ topic: message.topic }, 'ignored a retained command');
+          return;
+        }
+        void this.execute(command, message, run);
+      });
+    on(`${topics.base}/extension/+/presence/set`, 'presence', (m) => this.presence(m));
+    on(`${topics.base}/extension/+/dial/set`, 'dial', (m) => this.dial(m));
+    on(`${topics.base}/calls/drop/set`, 'drop', (m) => this.drop(m));
+    on(`${topics.base}/pbx/make_call/set`, 'make_call', (m) => this.sipCommand(parseMakeCall(m.payload)));
+    on(`${topics.base}/pbx/alarm_call/set`, 'alarm_call', (m) => this.sipCommand(parseAlarm(m.payload)));
+  }
+
+  private async execute(
+    command: CommandName,
+    message: IncomingMessage,
+    run: (message: IncomingMessage) => Promise<[Parsed<unknown>, Answer]>,
+  ): Promise<void> {
+    let parsed: Parsed<unknown> = {};
+    let answer: Answer;
+    try {
+      [parsed, answer] = await run(message);
+    } catch (error) {
+      answer = {
+        ok: false,
+        error: error instanceof PbxError ? `the PBX refused: ${error.message}` : 'internal error',
+      };
+      if (!(error instanceof PbxError))
+        this.context.log.error({ err: String(error), command }, 'command failed');
+    }
+    const response = {
+      command,
+      ...answer,
+      ...(parsed.transaction !== undefined ? { transaction: parsed.transaction } : {}),
+    };
+    if (!answer.ok)
+      this.context.log.warn({ command, topic: message.topic, error: answer.error }, 'command refused');
+    this.context.mqtt.publishEvent(this.context.topics.bridgeResponse, JSON.stringify(response));
+  }
+
+  /** The extension a command topic names (`<b>/extension/<n>/<command>/set`). */
+  private extensionOf(message: IncomingMessage): Extension | undefined {
+    const segment = message.topic.split('/').slice(-3, -2)[0] ?? '';
+    return this.context.extension(segment) ?? undefined;
+  }
+
+  private async presence(message: IncomingMessage): Promise<[Parsed<unknown>, Answer]> {
+    const parsed = parsePresence(message.payload);
+    if (parsed.error) return [parsed, { ok: false, error: parsed.error }];
+    const extension = this.extensionOf(message);
+    if (!extension)
+      return [
+        parsed,
+        { ok: false, error: `no extension ${topicSegment(message.topic.split('/').slice(-3, -2)[0] ?? '')}` },
+      ];
+    const profile = parsed.value!;
+    if (!extension.profiles.includes(profile)) {
+      return [
+        parsed,
+        {
+          ok: false,
+          error: `"${profile}" is not a presence profile of ${extension.number}; it has: ${extension.profiles.join(', ')}`,
+        },
+      ];
+    }
+    await this.context.client.xapi('PATCH', `Users(${extension.id})`, { CurrentProfileName: profile });
+    this.context.presenceChanged(extension.number, profile);
+    return [parsed, { ok: true, result: { extension: extension.number, presence: profile } }];
+  }
+
+  /** Allowlist first, then the rate limit: a refused number does not use up a slot. */
+  private guard(number: string): string | undefined {
+    if (!this.allowlist.allows(number)) return `${number} is not allowed by commands.allowed_numbers`;
+    const slot = this.limiter.take();
+    return slot.ok
+      ? undefined
+      : `rate limit: commands.rate_limit_per_minute reached, retry in ${slot.retryAfterS} s`;
+  }
+
+  private async dial(message: IncomingMessage): Promise<[Parsed<unknown>, Answer]> {
+    const parsed = parseDial(message.payload);
+    if (parsed.error) return [parsed, { ok: false, error: parsed.error }];
+    const extension = this.extensionOf(message);
+    if (!extension) return [parsed, { ok: false, error: 'no such extension' }];
+    const refusal = this.guard(parsed.value!);
+    if (refusal) return [parsed, { ok: false, error: refusal }];
+    const body = (await this.context.client.xapi('POST', 'Users/Pbx.MakeCall', {
+      dn: extension.number,
+      destination: parsed.value,
+      contact: null,
+      testCall: false,
+    })) as { FinalStatus?: unknown; Result?: { CallId?: unknown } } | undefined;
+    return [
+      parsed,
+      {
+        ok: true,
+        result: {
+          extension: extension.number,
+          destination: parsed.value,
+          status: body?.FinalStatus ?? null,
+          pbx_call_id: body?.Result?.CallId ?? null,
+        },
+      },
+    ];
+  }
+
+  private async drop(message: IncomingMessage): Promise<[Parsed<unknown>, Answer]> {
+    const parsed = parseDrop(message.payload);
+    if (parsed.error) return [parsed, { ok: false, error: parsed.error }];
+    const id = parsed.value!;
+    const call = this.context
+      .activeCalls()
+      .find((c) => c.id === id || c.pbx_call_ids.map(String).includes(id));
+    if (!call) return [parsed, { ok: false, error: `no active call ${id}` }];
+    // The newest PBX leg is the one still connected.
+    const pbxId = call.pbx_call_ids[call.pbx_call_ids.length - 1]!;
+    await this.context.client.xapi('POST', `ActiveCalls(${pbxId})/Pbx.DropCall`);
+    return [parsed, { ok: true, result: { id: call.id, pbx_call_id: pbxId } }];
+  }
+
+  private sipCommand(parsed: Parsed<unknown>): Promise<[Parsed<unknown>, Answer]> {
+    if (parsed.error) return Promise.resolve([parsed, { ok: false, error: parsed.error }]);
+    const error = this.context.sipEnabled
+      ? 'SIP calls through baresip are not available in this version yet'
+      : 'SIP is disabled (sip.enabled: false)';
+    return Promise.resolve([parsed, { ok: false, error }]);
+  }
+}

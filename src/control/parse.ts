@@ -1,0 +1,138 @@
+// Command payloads (CONTRACT §3 "Commands"): plain text or JSON, parsed into typed requests or a reason to refuse.
+
+export type CommandName = 'presence' | 'dial' | 'drop' | 'make_call' | 'alarm_call';
+
+export interface Parsed<T> {
+  value?: T;
+  error?: string;
+  transaction?: string | number;
+}
+
+const MAX_PAYLOAD = 1024;
+
+/** A JSON object payload, or the trimmed text; refuses binary and oversized payloads. */
+function read(payload: Buffer): {
+  text?: string;
+  json?: Record<string, unknown>;
+  error?: string;
+  transaction?: string | number;
+} {
+  if (payload.length === 0) return { error: 'empty payload' };
+  if (payload.length > MAX_PAYLOAD) return { error: `payload larger than ${MAX_PAYLOAD} bytes` };
+  const text = payload.toString('utf8').trim();
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) return { error: 'payload contains control characters' };
+  if (text.startsWith('{')) {
+    try {
+      const json = JSON.parse(text) as unknown;
+      if (!json || typeof json !== 'object' || Array.isArray(json))
+        return { error: 'expected a JSON object' };
+      const transaction = (json as { transaction?: unknown }).transaction;
+      const echo =
+        typeof transaction === 'string' || typeof transaction === 'number' ? transaction : undefined;
+      return { json: json as Record<string, unknown>, ...(echo !== undefined ? { transaction: echo } : {}) };
+    } catch {
+      return { error: 'payload is not valid JSON' };
+    }
+  }
+  return { text };
+}
+
+function field(input: ReturnType<typeof read>, key: string): unknown {
+  return input.json ? input.json[key] : input.text;
+}
+
+function withTransaction<T>(input: ReturnType<typeof read>, result: Parsed<T>): Parsed<T> {
+  return input.transaction !== undefined ? { ...result, transaction: input.transaction } : result;
+}
+
+/** A phone number as a dial target: digits with an optional leading +, *, # (never anything a URI could misread). */
+export function parseNumber(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
+  if (typeof value !== 'string') return undefined;
+  const compact = value.replace(/[\s()./-]/g, '');
+  return /^\+?[0-9*#]{1,32}$/.test(compact) ? compact : undefined;
+}
+
+export function parsePresence(payload: Buffer): Parsed<string> {
+  const input = read(payload);
+  if (input.error) return { error: input.error };
+  const name = field(input, 'presence') ?? field(input, 'profile');
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 64) {
+    return withTransaction(input, {
+      error: 'expected a profile name, e.g. "Available" or {"presence": "Away"}',
+    });
+  }
+  return withTransaction(input, { value: name.trim() });
+}
+
+export function parseDial(payload: Buffer): Parsed<string> {
+  const input = read(payload);
+  if (input.error) return { error: input.error };
+  const number = parseNumber(input.json ? (input.json.number ?? input.json.destination) : input.text);
+  return withTransaction(
+    input,
+    number ? { value: number } : { error: 'expected a destination number, e.g. "200" or {"number": "200"}' },
+  );
+}
+
+export function parseDrop(payload: Buffer): Parsed<string> {
+  const input = read(payload);
+  if (input.error) return { error: input.error };
+  const id = input.json ? (input.json.id ?? input.json.call_id) : input.text;
+  const text = typeof id === 'number' ? String(id) : id;
+  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(text)) {
+    return withTransaction(input, {
+      error: 'expected a call id from calls/active (its id or one of its pbx_call_ids)',
+    });
+  }
+  return withTransaction(input, { value: text });
+}
+
+export interface MakeCallRequest {
+  number: string;
+  durationS?: number;
+}
+
+export function parseMakeCall(payload: Buffer): Parsed<MakeCallRequest> {
+  const input = read(payload);
+  if (input.error) return { error: input.error };
+  const number = parseNumber(input.json ? input.json.number : input.text);
+  if (!number)
+    return withTransaction(input, {
+      error: 'expected a number, e.g. "200" or {"number": "200", "duration": 20}',
+    });
+  const duration = input.json?.duration;
+  if (duration !== undefined && (typeof duration !== 'number' || !(duration >= 1 && duration <= 300))) {
+    return withTransaction(input, { error: 'duration must be 1 to 300 seconds' });
+  }
+  return withTransaction(input, {
+    value: { number, ...(typeof duration === 'number' ? { durationS: duration } : {}) },
+  });
+}
+
+export const ALARM_TYPES = ['towing', 'unplug', 'generic'] as const;
+export type AlarmType = (typeof ALARM_TYPES)[number];
+
+export interface AlarmRequest {
+  type: AlarmType;
+  numbers?: string[];
+}
+
+export function parseAlarm(payload: Buffer): Parsed<AlarmRequest> {
+  const input = read(payload);
+  if (input.error) return { error: input.error };
+  const type = input.json ? input.json.type : input.text;
+  if (!ALARM_TYPES.includes(type as AlarmType))
+    return withTransaction(input, {
+      error: `expected ${ALARM_TYPES.join(', ')} or {"type": ..., "numbers": [...]}`,
+    });
+  const rawNumbers = input.json?.numbers;
+  if (rawNumbers === undefined) return withTransaction(input, { value: { type: type as AlarmType } });
+  if (!Array.isArray(rawNumbers) || rawNumbers.length === 0 || rawNumbers.length > 20)
+    return withTransaction(input, { error: 'numbers must be a list of 1 to 20 numbers' });
+  const numbers = rawNumbers.map(parseNumber);
+  if (numbers.some((n) => n === undefined))
+    return withTransaction(input, { error: 'numbers must be phone numbers' });
+  return withTransaction(input, { value: { type: type as AlarmType, numbers: numbers as string[] } });
+}
