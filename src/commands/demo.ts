@@ -9,7 +9,21 @@ import { createLogger } from '../log.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { runGateway } from './run.ts';
 
+/** 127.0.0.1:<preferred>, or a free port when that one is taken. */
+async function freeListen(preferred: number): Promise<string> {
+  const server = createServer();
+  let port: number;
+  try {
+    port = await listen(server, preferred);
+  } catch {
+    port = await listen(server, 0);
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `127.0.0.1:${port}`;
+}
+
 export interface DemoOptions {
+  webListen?: string;
   mqttUrl?: string;
   logLevel?: string;
   extensions?: number;
@@ -69,7 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       polling: { calls: '2s', presence: '5s', trunks: '10s' },
       mqtt: { url: mqttUrl },
       history: { database: join(dir, 'demo.db') },
-      web: { enabled: false },
+      web: { enabled: true, listen: options.webListen ?? (await freeListen(8080)) },
       log: { level: options.logLevel ?? 'warn' },
     },
     'demo',
@@ -83,7 +97,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `  Home Assistant point its MQTT integration at the broker: devices appear by discovery\n` +
       `  stop           Ctrl-C\n`,
   );
-  const code = await runGateway(config, createLogger(config.log.level));
+  const code = await runGateway(config, createLogger(config.log.level), (url) =>
+    process.stdout.write(`  dashboard      ${url}/\n`),
+  );
   await simulator.stop();
   await broker?.close();
   return code;

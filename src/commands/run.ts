@@ -2,12 +2,14 @@
 import type { Config } from '../config/schema.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { WebServer } from '../web/server.ts';
 
 const STOP_DEADLINE_MS = 4500;
 
 export async function runGateway(
   config: Config,
   log: Logger = createLogger(config.log.level),
+  onWeb?: (url: string) => void,
 ): Promise<number> {
   let fatal: Error | undefined;
   let wake: () => void = () => undefined;
@@ -31,11 +33,23 @@ export async function runGateway(
     '3cx2mqtt starting',
   );
   gateway.start();
+  let web: WebServer | undefined;
+  if (config.web.enabled) {
+    web = new WebServer(gateway, config, log.child({ module: 'web' }));
+    try {
+      onWeb?.(await web.start());
+    } catch (error) {
+      fatal = new Error(
+        `web.listen ${config.web.listen}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      wake();
+    }
+  }
   await stopped;
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
   await Promise.race([
-    gateway.stop(),
+    Promise.all([web?.stop(), gateway.stop()]),
     new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref()),
   ]);
   if (fatal) {

@@ -1,5 +1,6 @@
 // Calls: feeds the tracker from successful polls, stores every call once, reconciles with the call log (missed
 // polls, downtime, real caller IDs), and builds the call fields, lists and events that get published.
+import { createHash } from 'node:crypto';
 import type { CallEvent, CallRecord } from '../domain/call.ts';
 import { isMissed } from '../domain/call.ts';
 import { findCallerInLog, groupLegs, legEnd, loggedCall, type CallLogLeg } from '../domain/call-log.ts';
@@ -199,6 +200,81 @@ export class CallService {
     }
     store.setMeta('call_log_synced_to', new Date(Math.max(now - settle, latestSettled)).toISOString());
     return events;
+  }
+
+  /**
+   * A call reported by 3CX's CRM journaling: merged into the call the poller recorded (same time, number and agent)
+   * or stored as a call the gateway did not see. Idempotent: the same report twice is one call.
+   */
+  mergeJournal(journal: {
+    callType: 'Inbound' | 'Missed' | 'Outbound' | 'Notanswered';
+    number: string;
+    name: string | null;
+    agent: string | null;
+    startedAt: number;
+    endedAt: number;
+    durationS: number;
+  }): { created: boolean; id: string; events: CallEvent[] } {
+    const { store } = this.options;
+    const inbound = journal.callType === 'Inbound' || journal.callType === 'Missed';
+    const candidates = [
+      ...this.tracker.active,
+      ...store.history({
+        from: new Date(journal.startedAt - 120_000).toISOString(),
+        to: new Date(journal.startedAt + 120_000).toISOString(),
+        limit: 100,
+      }),
+    ];
+    const match = candidates.find(
+      (c) =>
+        c.direction === (inbound ? 'inbound' : 'outbound') &&
+        Math.abs(Date.parse(c.started_at) - journal.startedAt) <= 90_000 &&
+        (journal.agent === null || c.agent === null || c.agent === journal.agent) &&
+        (sameNumber(inbound ? c.caller_number : c.called_number, journal.number) ||
+          (inbound && c.caller_number === null)),
+    );
+    if (match) {
+      const stored = store.getCall(match.id);
+      if (stored) {
+        store.updateCall({
+          ...stored,
+          caller_number: stored.caller_number ?? (inbound ? journal.number : stored.caller_number),
+          caller_name: stored.caller_name ?? (inbound ? journal.name : stored.caller_name),
+        });
+      }
+      return { created: false, id: match.id, events: [] };
+    }
+    const outcome = {
+      Inbound: 'answered',
+      Missed: 'missed',
+      Outbound: 'answered',
+      Notanswered: 'unanswered',
+    }[journal.callType] as CallRecord['outcome'];
+    const key = `${journal.callType}|${journal.number}|${Math.floor(journal.startedAt / 1000)}|${journal.agent ?? ''}`;
+    const call: CallRecord = {
+      id: `hook-${createHash('sha1').update(key).digest('hex').slice(0, 16)}`,
+      pbx_call_ids: [],
+      direction: inbound ? 'inbound' : 'outbound',
+      caller_number: inbound ? journal.number : journal.agent,
+      caller_name: inbound ? (journal.name ?? this.contactName(journal.number)) : null,
+      called_number: inbound ? null : journal.number,
+      called_name: inbound ? null : journal.name,
+      agent: journal.agent,
+      status: 'ended',
+      outcome,
+      started_at: new Date(journal.startedAt).toISOString(),
+      answered_at:
+        outcome === 'answered' ? new Date(journal.endedAt - journal.durationS * 1000).toISOString() : null,
+      ended_at: new Date(journal.endedAt).toISOString(),
+      duration: journal.durationS,
+      vip: inbound && this.isVip(journal.number),
+      recording_url: null,
+    };
+    const created = store.insertCall(this.stored(call, { source: 'webhook' }));
+    const events: CallEvent[] = created
+      ? [{ event_type: 'ended', call }, ...(isMissed(call) ? [{ event_type: 'missed' as const, call }] : [])]
+      : [];
+    return { created, id: call.id, events };
   }
 
   /** A call stored from polling whose PBX id the log does not carry: same caller and start within a few seconds. */

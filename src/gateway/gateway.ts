@@ -1,4 +1,5 @@
 // The gateway: polls the PBX, keeps the snapshot, and publishes retained state and discovery through the façade.
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import type { PbxSnapshot } from '../domain/types.ts';
@@ -30,6 +31,7 @@ import { VERSION } from '../version.ts';
 import { applyFilter } from './entity-filter.ts';
 import { Poller } from './poller.ts';
 import { discoveredDevices, publishedEntities, stateMessages } from './state-messages.ts';
+import { pbxPayload } from '../domain/entity-states.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -58,8 +60,12 @@ export function credentialsOf(config: Config): PbxCredentials {
       };
 }
 
-export function pbxClientFor(config: Config): PbxClient {
+export function pbxClientFor(
+  config: Config,
+  onRequest?: (endpoint: string, status: number, durationMs: number) => void,
+): PbxClient {
   return new PbxClient({
+    ...(onRequest ? { onRequest } : {}),
     url: config.pbx.url,
     credentials: credentialsOf(config),
     verifyTls: config.pbx.verify_tls,
@@ -67,7 +73,15 @@ export function pbxClientFor(config: Config): PbxClient {
   });
 }
 
+export interface GatewayChanges {
+  /** The published state changed (for the dashboard's live updates). */
+  state: [];
+  call: [CallEvent];
+}
+
 export class Gateway {
+  /** Notifications for local consumers (the web server); MQTT stays the canonical output. */
+  readonly changes = new EventEmitter<GatewayChanges>();
   readonly snapshot: PbxSnapshot = { reachable: false };
   readonly topics: Topics;
   readonly mqtt: MqttFacade;
@@ -88,6 +102,9 @@ export class Gateway {
   private callLogFailing = false;
   private readonly now: () => number;
   private readonly commands: CommandHandler;
+  private lastPollAt = 0;
+  /** Per-endpoint request figures for /metrics. */
+  readonly requestObservers: ((endpoint: string, status: number, durationMs: number) => void)[] = [];
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
@@ -105,7 +122,9 @@ export class Gateway {
       now: this.now,
       ...(options.callLogSettleMs !== undefined ? { settleMs: options.callLogSettleMs } : {}),
     });
-    this.client = pbxClientFor(config);
+    this.client = pbxClientFor(config, (endpoint, status, ms) => {
+      for (const observe of this.requestObservers) observe(endpoint, status, ms);
+    });
     this.mqtt = new MqttFacade(
       {
         url: config.mqtt.url,
@@ -272,7 +291,10 @@ export class Gateway {
   }
 
   private publishEvents(events: readonly CallEvent[]): void {
-    for (const event of events) this.mqtt.publishEvent(this.topics.callEvent, JSON.stringify(event));
+    for (const event of events) {
+      this.mqtt.publishEvent(this.topics.callEvent, JSON.stringify(event));
+      this.changes.emit('call', event);
+    }
   }
 
   private get complete(): boolean {
@@ -312,10 +334,47 @@ export class Gateway {
       this.discovery = discoveryMessages(context, discoveredDevices(this.snapshot, entities, config.pbx.id));
     }
     this.lifecycle.update(this.discovery, this.complete);
+    this.changes.emit('state');
+  }
+
+  /** A call reported by 3CX's CRM journaling webhook. */
+  journal(journal: Parameters<CallService['mergeJournal']>[0]): { created: boolean; id: string } {
+    const { created, id, events } = this.calls.mergeJournal(journal);
+    this.publishEvents(events);
+    if (created) this.publish(false);
+    return { created, id };
+  }
+
+  /** Whether the PBX answers (after the first poll result) and the broker is connected, for /readyz. */
+  get health(): { pbx: boolean; mqtt: boolean; lastPollAt: number } {
+    return {
+      pbx: this.availabilityKnown && this.snapshot.reachable,
+      mqtt: this.mqtt.connected,
+      lastPollAt: this.lastPollAt,
+    };
+  }
+
+  /** The published state, in the same objects as the MQTT topics (for /api/state). */
+  state(): Record<string, unknown> {
+    const entities = publishedEntities(this.snapshot);
+    const tracking = this.snapshot.extensions !== undefined && this.snapshot.trunks !== undefined;
+    const lists = tracking ? this.calls.listPayloads() : { active: [], recent: [], missed: [] };
+    const ofKind = (kind: string) => entities.filter((e) => e.kind === kind).map((e) => e.payload);
+    return {
+      bridge: { state: 'online', mqtt_connected: this.mqtt.connected },
+      pbx_availability: this.availabilityKnown ? (this.snapshot.reachable ? 'online' : 'offline') : null,
+      pbx: { ...pbxPayload(this.snapshot), ...(tracking ? this.calls.pbxFields() : {}) },
+      extensions: ofKind('extension'),
+      ring_groups: ofKind('ring_group'),
+      queues: ofKind('queue'),
+      trunks: ofKind('trunk'),
+      calls: lists,
+    };
   }
 
   private onPollSuccess(name: string): void {
     this.counters.polls++;
+    this.lastPollAt = this.now();
     if (this.consecutiveFailures > 0) this.log.info({ poll: name }, 'PBX answers again');
     this.consecutiveFailures = 0;
     this.authFailures = 0;
@@ -328,6 +387,7 @@ export class Gateway {
 
   private onPollFailure(name: string, error: unknown): void {
     this.counters.polls++;
+    this.lastPollAt = this.now();
     this.counters.failedPolls++;
     this.consecutiveFailures++;
     const pbxError = error instanceof PbxError ? error : undefined;

@@ -1,5 +1,6 @@
 // The 3CX HTTP client: logs in, keeps one token fresh from its JWT exp, pages collections, and turns every failure
 // into a PbxError (a failed request is never read as an empty answer).
+import { performance } from 'node:perf_hooks';
 import { decodeJwt } from 'jose';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { PbxError } from './errors.ts';
@@ -18,6 +19,8 @@ export interface PbxClientOptions {
   /** Renew this long before the token's exp. */
   renewMarginMs?: number;
   now?: () => number;
+  /** Observes every HTTP exchange (for metrics): endpoint, status (0 when none), duration. */
+  onRequest?: (endpoint: string, status: number, durationMs: number) => void;
 }
 
 interface Token {
@@ -117,6 +120,40 @@ export class PbxClient {
     }
   }
 
+  /** A binary GET below /xapi/v1/ (recordings), streamed; one re-login on 401. */
+  async download(
+    path: string,
+  ): Promise<{ status: number; contentType: string; body: NodeJS.ReadableStream }> {
+    const endpoint = endpointName(path);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const token = await this.validToken();
+      let response;
+      try {
+        response = await request(new URL(`/xapi/v1/${path}`, this.base), {
+          method: 'GET',
+          headers: { authorization: `Bearer ${token.value}` },
+          dispatcher: this.dispatcher,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        });
+      } catch (error) {
+        throw networkError(endpoint, error, this.timeoutMs);
+      }
+      if (response.statusCode === 401 && attempt === 0) {
+        await response.body.dump();
+        if (this.token?.value === token.value) this.token = undefined;
+        continue;
+      }
+      const type = response.headers['content-type'];
+      return {
+        status: response.statusCode,
+        contentType: typeof type === 'string' ? type : 'application/octet-stream',
+        body: response.body,
+      };
+    }
+    throw new PbxError('auth', endpoint, `refused the token of ${this.credentialName}`, 401);
+  }
+
   private async send(
     method: string,
     path: string,
@@ -136,6 +173,7 @@ export class PbxClient {
         headers['content-type'] = 'application/json';
       }
     }
+    const started = performance.now();
     try {
       const response = await request(new URL(path, this.base), {
         method: method,
@@ -147,8 +185,10 @@ export class PbxClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await response.body.text();
+      this.options.onRequest?.(endpoint, response.statusCode, performance.now() - started);
       return { status: response.statusCode, text, headers: response.headers };
     } catch (error) {
+      this.options.onRequest?.(endpoint, 0, performance.now() - started);
       throw networkError(endpoint, error, this.timeoutMs);
     }
   }

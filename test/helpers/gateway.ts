@@ -7,10 +7,13 @@ import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { createLogger } from '../../src/log.ts';
+import { WebServer } from '../../src/web/server.ts';
 import type { SimHarness } from './pbx-http.ts';
 
 export interface GatewayHarness {
   gateway: Gateway;
+  /** Set by startWeb. */
+  web?: WebServer;
   config: Config;
   logLines: string[];
   fatal: Error[];
@@ -75,4 +78,16 @@ export function startGateway(
   });
   gateway.start();
   return { gateway, config, logLines, fatal, stop: () => gateway.stop() };
+}
+
+/** The gateway's HTTP server on a free port; stopped with the harness. */
+export async function startWeb(harness: GatewayHarness): Promise<string> {
+  const web = new WebServer(harness.gateway, harness.config, createLogger('silent'));
+  harness.web = web;
+  const gateway = harness.gateway;
+  harness.stop = async () => {
+    await web.stop();
+    await gateway.stop();
+  };
+  return web.start();
 }

@@ -1,0 +1,247 @@
+// The HTTP server: dashboard, JSON API, live events, recordings, health, metrics and the 3CX webhook.
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import type { Logger } from '../log.ts';
+import { PbxError } from '../pbx/errors.ts';
+import { presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
+import { createMetrics } from './metrics.ts';
+import { EventStream } from './sse.ts';
+import { handleWebhook } from './webhook.ts';
+
+const ASSETS: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css',
+};
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+// Assets live in web/ at the package root: two levels up from both src/web and dist/web.
+const ASSET_DIR = new URL('../../web/', import.meta.url);
+const STATE_THROTTLE_MS = 250;
+
+export class WebServer {
+  private server?: Server;
+  private readonly events = new EventStream();
+  private readonly metrics;
+  private stateTimer?: NodeJS.Timeout;
+  url = '';
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.metrics = createMetrics(gateway);
+    gateway.changes.on('state', () => this.scheduleState());
+    gateway.changes.on('call', (event) => this.events.send('call', event));
+  }
+
+  /** State snapshots to the dashboards, at most four a second. */
+  private scheduleState(): void {
+    if (this.stateTimer || this.events.size === 0) return;
+    this.stateTimer = setTimeout(() => {
+      this.stateTimer = undefined;
+      this.events.send('state', this.gateway.state());
+    }, STATE_THROTTLE_MS);
+  }
+
+  async start(): Promise<string> {
+    const [host, portText] = splitListen(this.config.web.listen);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.log.error(
+          { err: error instanceof Error ? error.message : String(error), path: req.url?.split('?')[0] },
+          'HTTP handler failed',
+        );
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(Number(portText), host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    this.log.info({ url: this.url }, 'dashboard and API listening');
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.stateTimer);
+    this.events.close();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+
+  private authorized(req: IncomingMessage, url: URL): boolean {
+    const token = this.config.web.auth_token;
+    return token === null || sameSecret(presentedToken(req, url), token);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const headers = securityHeaders(this.config.web.frame_ancestors);
+    const path = url.pathname;
+
+    if (path.startsWith('/webhook/3cx'))
+      return handleWebhook(req, res, url, this.gateway, this.config, headers);
+    const open =
+      this.config.web.open_metrics && (path === '/healthz' || path === '/readyz' || path === '/metrics');
+    if (!open && !this.authorized(req, url)) {
+      return sendJson(
+        res,
+        401,
+        { error: 'a valid web.auth_token is required (Bearer header, cookie or ?token=)' },
+        { ...headers, 'www-authenticate': 'Bearer' },
+      );
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'method not allowed' }, headers);
+
+    const asset = ASSETS[path];
+    if (asset) {
+      const body = await readFile(new URL(asset, ASSET_DIR));
+      const extra: Record<string, string> = {};
+      // A token given once in the URL (an iframe card) becomes a cookie for the page's own requests.
+      const given = url.searchParams.get('token');
+      if (path === '/' && given && this.config.web.auth_token)
+        extra['set-cookie'] = `3cx2mqtt_token=${encodeURIComponent(given)}; Path=/; HttpOnly; SameSite=Lax`;
+      res.writeHead(200, {
+        ...headers,
+        ...extra,
+        'content-type': TYPES[asset.split('.').pop()!]!,
+        'content-length': body.length,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    switch (path) {
+      case '/api/state':
+        return sendJson(res, 200, this.gateway.state(), headers);
+      case '/api/events':
+        return this.events.add(res, headers, this.gateway.state());
+      case '/api/calls':
+        return this.calls(res, url, headers);
+      case '/healthz':
+        return this.healthz(res, headers);
+      case '/readyz': {
+        const health = this.gateway.health;
+        return sendJson(
+          res,
+          health.pbx && health.mqtt ? 200 : 503,
+          { pbx: health.pbx ? 'up' : 'down', mqtt: health.mqtt ? 'up' : 'down' },
+          headers,
+        );
+      }
+      case '/metrics': {
+        const text = await this.metrics.metrics();
+        res.writeHead(200, { ...headers, 'content-type': this.metrics.contentType });
+        res.end(text);
+        return;
+      }
+    }
+    const recording = /^\/api\/recordings\/(\d{1,10})$/.exec(path);
+    if (recording) return this.recording(res, Number(recording[1]), headers);
+    sendJson(res, 404, { error: 'not found' }, headers);
+  }
+
+  private healthz(res: ServerResponse, headers: Record<string, string>): void {
+    const { polling } = this.config;
+    const health = this.gateway.health;
+    // Liveness: the poll loops still run (a stuck loop would stop updating lastPollAt).
+    const stale =
+      Date.now() - health.lastPollAt > Math.max(polling.calls, polling.presence, polling.trunks) * 3 + 60_000;
+    const down = [
+      ...(stale ? ['poll loops'] : []),
+      ...(health.pbx ? [] : ['pbx']),
+      ...(health.mqtt ? [] : ['mqtt']),
+    ];
+    sendJson(
+      res,
+      stale ? 503 : 200,
+      {
+        status: stale ? 'stuck' : 'ok',
+        down,
+        last_poll_at: health.lastPollAt ? new Date(health.lastPollAt).toISOString() : null,
+      },
+      headers,
+    );
+  }
+
+  private calls(res: ServerResponse, url: URL, headers: Record<string, string>): void {
+    const from = url.searchParams.get('from');
+    const to = url.searchParams.get('to');
+    const limitText = url.searchParams.get('limit') ?? '50';
+    const offsetText = url.searchParams.get('offset') ?? '0';
+    const missed = url.searchParams.get('missed');
+    const bad = (reason: string) => sendJson(res, 400, { error: reason }, headers);
+    for (const [name, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (value !== null && Number.isNaN(Date.parse(value)))
+        return bad(`${name} must be an ISO 8601 date or date-time`);
+    }
+    if (!/^\d{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000)
+      return bad('limit must be 1 to 1000');
+    if (!/^\d{1,7}$/.test(offsetText)) return bad('offset must be a whole number');
+    if (missed !== null && missed !== 'true' && missed !== 'false')
+      return bad('missed must be true or false');
+    const calls = this.gateway.store.history({
+      ...(from ? { from: new Date(from).toISOString() } : {}),
+      ...(to ? { to: new Date(to).toISOString() } : {}),
+      missed: missed === 'true',
+      limit: Number(limitText),
+      offset: Number(offsetText),
+    });
+    sendJson(
+      res,
+      200,
+      {
+        calls: calls.map(
+          ({ main_call_history_id: _m, source: _s, start_day: _d, end_day: _e, ...call }) => call,
+        ),
+      },
+      headers,
+    );
+  }
+
+  private async recording(res: ServerResponse, id: number, headers: Record<string, string>): Promise<void> {
+    try {
+      const answer = await this.gateway.client.download(`Recordings/Pbx.DownloadRecording(recId=${id})`);
+      if (answer.status !== 200) {
+        for await (const _chunk of answer.body) {
+          // drain
+        }
+        return sendJson(
+          res,
+          answer.status === 400 || answer.status === 404 ? 404 : 502,
+          { error: `the PBX answered ${answer.status}` },
+          headers,
+        );
+      }
+      res.writeHead(200, {
+        ...headers,
+        'content-type': 'audio/wav',
+        'content-disposition': `inline; filename="recording-${id}.wav"`,
+      });
+      for await (const chunk of answer.body) res.write(chunk);
+      res.end();
+    } catch (error) {
+      if (!(error instanceof PbxError)) throw error;
+      sendJson(res, 502, { error: `the PBX could not be reached: ${error.kind}` }, headers);
+    }
+  }
+}
+
+function splitListen(listen: string): [string, string] {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen);
+  return match ? [match[1]!, match[2]!] : ['127.0.0.1', '8080'];
+}
