@@ -373,7 +373,7 @@ async function readForm(req: IncomingMessage, body: Buffer): Promise<URLSearchPa
   const type = req.headers['content-type'] ?? '';
   if (type.startsWith('multipart/form-data')) {
     // 3CX's own TypeScript sample posts FormData; the PBX accepts it as well as urlencoded.
-    const form = await new Response(body, { headers: { 'content-type': type } }).formData();
+    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
     const params = new URLSearchParams();
     form.forEach((value, key) => params.set(key, typeof value === 'string' ? value : value.name));
     return params;
