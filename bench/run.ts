@@ -1,6 +1,8 @@
+/// <reference lib="dom" />
 // Benchmarks (figures, not assertions): simulator paging throughput and request latency. Medians over runs.
 import { performance } from 'node:perf_hooks';
-import { gatewayConfig, startGateway } from '../test/helpers/gateway.ts';
+import { launchChromium } from '../test/helpers/browser.ts';
+import { gatewayConfig, startGateway, startWeb } from '../test/helpers/gateway.ts';
 import { Mosquitto } from '../test/helpers/mosquitto.ts';
 import { MqttWatch } from '../test/helpers/mqtt-watch.ts';
 import { allPages, SimHarness } from '../test/helpers/pbx-http.ts';
@@ -105,6 +107,52 @@ async function gatewayBenchmark(extensions: number): Promise<void> {
   }
 }
 
+/** Simulator event to dashboard DOM update, 20 samples, in Debian's Chromium. */
+async function dashboardLatency(): Promise<void> {
+  const broker = await Mosquitto.start({ skip: () => undefined } as never);
+  const browser = await launchChromium({ skip: () => undefined } as never);
+  if (!broker || !browser) return console.log('dashboard benchmark skipped: no mosquitto or chromium');
+  const sim = await SimHarness.start({ extensions: 20 });
+  const gw = startGateway(gatewayConfig(sim, broker.url, { web: { listen: '127.0.0.1:0' } }));
+  try {
+    const base = await startWeb(gw);
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#extensions li');
+    const samples: number[] = [];
+    const ext = (await sim.script<{ extensions: string[] }>('GET', 'state')).extensions[0]!;
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const call = await sim.script<{ id: number }>('POST', 'calls', {
+        from: `+4930999${String(i).padStart(3, '0')}`,
+        to: ext,
+        trunk: '10001',
+      });
+      await page.waitForFunction(
+        () => document.querySelectorAll('#active-calls li').length === 1,
+        undefined,
+        { timeout: 10_000 },
+      );
+      samples.push(performance.now() - started);
+      await sim.script('POST', `calls/${call.id}/hangup`);
+      await page.waitForFunction(
+        () => document.querySelectorAll('#active-calls li').length === 0,
+        undefined,
+        { timeout: 10_000 },
+      );
+    }
+    console.log(
+      `dashboard: simulator event to DOM update (polling.calls 2s), median ${median(samples).toFixed(0)} ms of 20 (min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)})`,
+    );
+  } finally {
+    await browser.close();
+    await gw.stop();
+    await sim.stop();
+    await broker.stop();
+  }
+}
+
+await dashboardLatency();
 await gatewayBenchmark(1000);
 await pagingBenchmark(1000);
 await pagingBenchmark(10_000);

@@ -42,6 +42,7 @@ simulate options:
 
 demo options:
   --mqtt URL          use this broker instead of the embedded one (on 1883, or a free port)
+  --listen HOST:PORT  dashboard address (default 127.0.0.1:8080, or a free port)
   --extensions N      --traffic MODE   as for simulate (default 25, normal)
 `;
 
@@ -63,6 +64,7 @@ const OPTIONS = {
   username: { type: 'string' },
   password: { type: 'string' },
   mqtt: { type: 'string' },
+  listen: { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -168,6 +170,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError('--traffic expects none, normal or busy');
       return runDemo({
         mqttUrl: values.mqtt as string | undefined,
+        webListen: values.listen as string | undefined,
         logLevel,
         extensions: integerOption(values, 'extensions', 25, 1, 10_000),
         traffic: traffic as 'none' | 'normal' | 'busy',

@@ -26,3 +26,8 @@ it('the documented call fields are exactly the ones the gateway publishes, in or
   assert.deepEqual(Object.keys(SAMPLE_CALL_FIELDS), Object.keys(fields));
   store.close();
 });
+
+it('docs/configuration.md is what the schema generates (run `npm run docs`)', async () => {
+  const { configReference } = await import('../src/docs/config-reference.ts');
+  assert.equal(readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8'), configReference());
+});

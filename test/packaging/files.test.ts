@@ -1,0 +1,74 @@
+// Dockerfile, compose, the container config and the systemd unit point at things the project really has.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { parse } from 'yaml';
+import { validateConfig } from '../../src/config/load.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+
+it('the Dockerfile copies paths that exist and checks an endpoint the server has', () => {
+  const dockerfile = read('Dockerfile');
+  for (const [, sources] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const source of sources!.split(' ')) assert.ok(existsSync(join(ROOT, source)), `COPY ${source}`);
+  }
+  const exposed = /^EXPOSE (\d+)$/m.exec(dockerfile)![1];
+  assert.match(dockerfile, new RegExp(`TCX2MQTT_WEB__LISTEN=0\\.0\\.0\\.0:${exposed}`));
+  assert.match(dockerfile, new RegExp(`HEALTHCHECK[\\s\\S]*http://127\\.0\\.0\\.1:${exposed}/healthz`));
+  assert.ok(read('src/web/server.ts').includes("case '/healthz'"));
+  assert.match(dockerfile, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "\/app\/dist\/cli\.js"\]/);
+  assert.ok(existsSync(join(ROOT, 'dist', 'cli.js')), 'the build produces dist/cli.js');
+  assert.match(dockerfile, /^USER tcx2mqtt$/m);
+  assert.match(dockerfile, /baresip-core/);
+  assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
+});
+
+it('compose and the container config fit together', () => {
+  const compose = parse(read('docker/compose.yaml')) as {
+    services: Record<
+      string,
+      {
+        build?: string;
+        volumes?: string[];
+        ports?: string[];
+        command?: string[];
+        environment?: Record<string, string>;
+      }
+    >;
+  };
+  const { mosquitto, demo } = compose.services;
+  const gateway = compose.services['3cx2mqtt']!;
+  assert.ok(existsSync(join(ROOT, 'docker', gateway.build!, 'Dockerfile')));
+  for (const volume of mosquitto!.volumes!.filter((v) => v.startsWith('./')))
+    assert.ok(existsSync(join(ROOT, 'docker', volume.split(':')[0]!)), volume);
+  assert.deepEqual(gateway.ports, ['8080:8080']);
+  assert.equal(gateway.environment!.TCX2MQTT_MQTT__URL, 'mqtt://mosquitto:1883');
+  const help = read('src/cli.ts');
+  for (const option of demo!.command!.filter((c) => c.startsWith('--')))
+    assert.ok(help.includes(`${option.slice(2)}: { type:`), option);
+  const config = validateConfig(
+    parse(read('docker/config.yaml')) as Record<string, unknown>,
+    'docker/config.yaml',
+  );
+  assert.equal(config.web.listen, '0.0.0.0:8080');
+  assert.equal(config.mqtt.url, 'mqtt://mosquitto:1883');
+  assert.ok(read('docker/mosquitto.conf').includes('listener 1883'));
+});
+
+it('the systemd unit runs the package binary, hardened, writing only its state directory', () => {
+  const unit = read('packaging/3cx2mqtt.service');
+  const bin = Object.keys((JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin)[0]!;
+  assert.match(unit, new RegExp(`^ExecStart=/usr/local/bin/${bin} run$`, 'm'));
+  for (const line of [
+    'DynamicUser=yes',
+    'ProtectSystem=strict',
+    'NoNewPrivileges=yes',
+    'Restart=on-failure',
+    'StateDirectory=3cx2mqtt',
+    'ReadWritePaths=/var/lib/3cx2mqtt',
+  ]) {
+    assert.ok(unit.includes(`\n${line}\n`), line);
+  }
+});
