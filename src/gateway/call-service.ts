@@ -10,6 +10,7 @@ import type { EntityPayload, JsonValue } from '../domain/entity-states.ts';
 import { localDay } from '../domain/local-day.ts';
 import { sameNumber, vipMatcher } from '../domain/phone-number.ts';
 import type { ActiveCall } from '../domain/types.ts';
+import type { Journal } from '../domain/journal.ts';
 import type { Logger } from '../log.ts';
 import type { CallStore, StoredCall } from '../store/database.ts';
 
@@ -206,15 +207,7 @@ export class CallService {
    * A call reported by 3CX's CRM journaling: merged into the call the poller recorded (same time, number and agent)
    * or stored as a call the gateway did not see. Idempotent: the same report twice is one call.
    */
-  mergeJournal(journal: {
-    callType: 'Inbound' | 'Missed' | 'Outbound' | 'Notanswered';
-    number: string;
-    name: string | null;
-    agent: string | null;
-    startedAt: number;
-    endedAt: number;
-    durationS: number;
-  }): { created: boolean; id: string; events: CallEvent[] } {
+  mergeJournal(journal: Journal): { created: boolean; id: string; events: CallEvent[] } {
     const { store } = this.options;
     const inbound = journal.callType === 'Inbound' || journal.callType === 'Missed';
     const candidates = [

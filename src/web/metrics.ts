@@ -24,8 +24,14 @@ export function createMetrics(gateway: Gateway): Registry {
     duration.observe({ endpoint: label(endpoint) }, ms / 1000);
     if (status === 0 || status >= 400) errors.inc({ endpoint: label(endpoint), status: String(status) });
   });
+  // One state per scrape, shared by the collectors below (building it walks every extension).
+  let cached: { at: number; value: ReturnType<Gateway['state']> } | undefined;
+  const current = () => {
+    if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), value: gateway.state() };
+    return cached.value;
+  };
   const state = () =>
-    gateway.state() as {
+    current() as {
       pbx: { active_calls?: number | null };
       queues: { number: string; waiting_callers: number }[];
       extensions: { number: string; registered: boolean }[];

@@ -1,6 +1,7 @@
 // 3CX CRM integration endpoints: call journaling (POST /webhook/3cx), contact lookup, and Call Flow Designer events.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.ts';
+import type { Journal } from '../domain/journal.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { BodyTooLarge, presentedToken, readBody, sameSecret, sendJson } from './http.ts';
 
@@ -10,16 +11,6 @@ const CALL_TYPES = {
   outbound: 'Outbound',
   notanswered: 'Notanswered',
 } as const;
-
-export interface Journal {
-  callType: 'Inbound' | 'Missed' | 'Outbound' | 'Notanswered';
-  number: string;
-  name: string | null;
-  agent: string | null;
-  startedAt: number;
-  endedAt: number;
-  durationS: number;
-}
 
 /** hh:mm:ss (3CX's [Duration]) in seconds. */
 function durationSeconds(text: string | undefined): number | undefined {

@@ -46,9 +46,7 @@ describe('caller information', () => {
 
   it('names the caller from the phonebook, marks a VIP, and links the recording through the gateway', async (t: TestContext) => {
     if (!broker) return t.skip();
-    const extension = (
-      await sim.xapiJson("Users?$filter=IsRegistered eq true and not startsWith(Number,'HD')&$top=1")
-    ).value[0]!.Number as string;
+    const extension = (await sim.registeredExtensions())[0]!;
     const start = Date.now();
     const c = await sim.script<{ id: number }>('POST', 'calls', {
       from: contact.number,

@@ -21,9 +21,7 @@ describe('calls across restarts and midnight', () => {
   before(async (t) => {
     broker = await Mosquitto.start(t as never);
     sim = await SimHarness.start({ extensions: 5, trunks: 2 });
-    extension = (
-      await sim.xapiJson("Users?$filter=IsRegistered eq true and not startsWith(Number,'HD')&$top=1")
-    ).value[0]!.Number as string;
+    extension = (await sim.registeredExtensions())[0]!;
   });
   after(async () => {
     await sim?.stop();

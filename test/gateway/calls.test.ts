@@ -64,9 +64,7 @@ describe('calls', () => {
     broker = await Mosquitto.start(t as never);
     sim = await SimHarness.start({ extensions: 20, ringGroups: 1, queues: 1, trunks: 2 });
     state = await sim.script('GET', 'state');
-    registered = (
-      await sim.xapiJson("Users?$filter=IsRegistered eq true and not startsWith(Number,'HD')&$select=Number")
-    ).value.map((u) => u.Number as string);
+    registered = await sim.registeredExtensions();
     if (!broker) return;
     watch = await MqttWatch.connect(broker.url);
     const config = gatewayConfig(sim, broker.url, {

@@ -99,6 +99,14 @@ export class SimHarness {
     return answer.json<T>();
   }
 
+  /** Numbers of the extensions with a registered phone (hot-desking users left out), in directory order. */
+  async registeredExtensions(): Promise<string[]> {
+    const page = await this.xapiJson(
+      "Users?$filter=IsRegistered eq true and not startsWith(Number,'HD')&$select=Number",
+    );
+    return page.value.map((u) => u.Number as string);
+  }
+
   /** The /sim scripting API. */
   async script<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     const answer = await call(`${this.url}/sim/${path}`, {

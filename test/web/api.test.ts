@@ -34,8 +34,7 @@ describe('HTTP API', () => {
   before(async (t) => {
     broker = await Mosquitto.start(t as never);
     sim = await SimHarness.start({ extensions: 6, queues: 1, trunks: 2 });
-    ext = (await sim.xapiJson("Users?$filter=IsRegistered eq true and not startsWith(Number,'HD')&$top=1"))
-      .value[0]!.Number as string;
+    ext = (await sim.registeredExtensions())[0]!;
     if (!broker) return;
     gw = startGateway(
       gatewayConfig(sim, broker.url, {

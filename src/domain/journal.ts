@@ -1,0 +1,11 @@
+// A call as 3CX's CRM "call journaling" reports it after the fact (validated by the webhook).
+
+export interface Journal {
+  callType: 'Inbound' | 'Missed' | 'Outbound' | 'Notanswered';
+  number: string;
+  name: string | null;
+  agent: string | null;
+  startedAt: number;
+  endedAt: number;
+  durationS: number;
+}
