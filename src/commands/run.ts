@@ -1,6 +1,8 @@
 // `3cx2mqtt run`: the gateway until SIGINT/SIGTERM (exit 0 within 5 s) or a fatal error (exit 1).
 import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
+import { checkPrompts } from '../sip/prompts.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { WebServer } from '../web/server.ts';
 
@@ -11,6 +13,10 @@ export async function runGateway(
   log: Logger = createLogger(config.log.level),
   onWeb?: (url: string) => void,
 ): Promise<number> {
+  if (config.sip.enabled) {
+    const issues = checkPrompts(config);
+    if (issues.length > 0) throw new ConfigError('sip.audio', issues);
+  }
   let fatal: Error | undefined;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (wake = resolve));
