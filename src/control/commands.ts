@@ -7,6 +7,7 @@ import type { IncomingMessage, MqttFacade } from '../mqtt/facade.ts';
 import { topicSegment, type Topics } from '../mqtt/topics.ts';
 import type { PbxClient } from '../pbx/client.ts';
 import { PbxError } from '../pbx/errors.ts';
+import type { SipService } from '../sip/sip-service.ts';
 import { NumberAllowlist, RateLimiter } from './guard.ts';
 import {
   parseAlarm,
@@ -26,6 +27,9 @@ export interface CommandContext {
   allowedNumbers: readonly string[];
   ratePerMinute: number;
   sipEnabled: boolean;
+  sip?: SipService;
+  alertNumbers: readonly string[];
+  makeCallDurationMs: number;
   extension: (number: string) => Extension | undefined;
   activeCalls: () => CallRecord[];
   /** The PBX confirmed a presence change: show it now rather than at the next poll. */
@@ -66,8 +70,8 @@ export class CommandHandler {
     on(`${topics.base}/extension/+/presence/set`, 'presence', (m) => this.presence(m));
     on(`${topics.base}/extension/+/dial/set`, 'dial', (m) => this.dial(m));
     on(`${topics.base}/calls/drop/set`, 'drop', (m) => this.drop(m));
-    on(`${topics.base}/pbx/make_call/set`, 'make_call', (m) => this.sipCommand(parseMakeCall(m.payload)));
-    on(`${topics.base}/pbx/alarm_call/set`, 'alarm_call', (m) => this.sipCommand(parseAlarm(m.payload)));
+    on(`${topics.base}/pbx/make_call/set`, 'make_call', (m) => this.makeCall(m));
+    on(`${topics.base}/pbx/alarm_call/set`, 'alarm_call', (m) => this.alarm(m));
   }
 
   private async execute(
@@ -177,11 +181,61 @@ export class CommandHandler {
     return [parsed, { ok: true, result: { id: call.id, pbx_call_id: pbxId } }];
   }
 
-  private sipCommand(parsed: Parsed<unknown>): Promise<[Parsed<unknown>, Answer]> {
-    if (parsed.error) return Promise.resolve([parsed, { ok: false, error: parsed.error }]);
-    const error = this.context.sipEnabled
-      ? 'SIP calls through baresip are not available in this version yet'
-      : 'SIP is disabled (sip.enabled: false)';
-    return Promise.resolve([parsed, { ok: false, error }]);
+  private noSip(): string | undefined {
+    return this.context.sip ? undefined : 'SIP is disabled (sip.enabled: false)';
+  }
+
+  private alarm(message: IncomingMessage): Promise<[Parsed<unknown>, Answer]> {
+    return Promise.resolve(this.alarmNow(message));
+  }
+
+  private alarmNow(message: IncomingMessage): [Parsed<unknown>, Answer] {
+    const parsed = parseAlarm(message.payload);
+    if (parsed.error) return [parsed, { ok: false, error: parsed.error }];
+    const unavailable = this.noSip();
+    if (unavailable) return [parsed, { ok: false, error: unavailable }];
+    const numbers = parsed.value!.numbers ?? [...this.context.alertNumbers];
+    const refused = numbers.find((n) => !this.allowlist.allows(n));
+    if (refused)
+      return [parsed, { ok: false, error: `${refused} is not allowed by commands.allowed_numbers` }];
+    if (this.context.sip!.isBusy) return [parsed, { ok: false, error: 'an alarm call is already running' }];
+    const slot = this.limiter.take();
+    if (!slot.ok)
+      return [
+        parsed,
+        {
+          ok: false,
+          error: `rate limit: commands.rate_limit_per_minute reached, retry in ${slot.retryAfterS} s`,
+        },
+      ];
+    const started = this.context.sip!.startAlarm(parsed.value!.type, numbers);
+    if (!started.ok) return [parsed, { ok: false, error: started.reason }];
+    started.done.catch((error: unknown) =>
+      this.context.log.error({ err: String(error) }, 'alarm call failed'),
+    );
+    return [parsed, { ok: true, result: { type: parsed.value!.type, numbers, status: 'IN_PROGRESS' } }];
+  }
+
+  private async makeCall(message: IncomingMessage): Promise<[Parsed<unknown>, Answer]> {
+    const parsed = parseMakeCall(message.payload);
+    if (parsed.error) return [parsed, { ok: false, error: parsed.error }];
+    const unavailable = this.noSip();
+    if (unavailable) return [parsed, { ok: false, error: unavailable }];
+    const refusal = this.guard(parsed.value!.number);
+    if (refusal) return [parsed, { ok: false, error: refusal }];
+    if (this.context.sip!.isBusy) return [parsed, { ok: false, error: 'a SIP call is already running' }];
+    const durationMs =
+      parsed.value!.durationS !== undefined
+        ? parsed.value!.durationS * 1000
+        : this.context.makeCallDurationMs;
+    const result = await this.context.sip!.makeCall(parsed.value!.number, durationMs);
+    return [
+      parsed,
+      {
+        ok: result !== 'FAILED',
+        result: { number: parsed.value!.number, result },
+        ...(result === 'FAILED' ? { error: 'the call could not be placed' } : {}),
+      },
+    ];
   }
 }

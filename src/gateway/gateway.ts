@@ -1,6 +1,7 @@
 // The gateway: polls the PBX, keeps the snapshot, and publishes retained state and discovery through the façade.
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { PbxSnapshot } from '../domain/types.ts';
 import { discoveryMessages, type DiscoveryContext } from '../homeassistant/discovery.ts';
@@ -25,6 +26,7 @@ import {
 import { CallStore } from '../store/database.ts';
 import { CallService } from './call-service.ts';
 import { CommandHandler } from '../control/commands.ts';
+import { SipService } from '../sip/sip-service.ts';
 import type { CallEvent } from '../domain/call.ts';
 import { PbxError } from '../pbx/errors.ts';
 import { VERSION } from '../version.ts';
@@ -102,6 +104,7 @@ export class Gateway {
   private callLogFailing = false;
   private readonly now: () => number;
   private readonly commands: CommandHandler;
+  readonly sip?: SipService;
   private lastPollAt = 0;
   /** Per-endpoint request figures for /metrics. */
   readonly requestObservers: ((endpoint: string, status: number, durationMs: number) => void)[] = [];
@@ -157,7 +160,20 @@ export class Gateway {
         onSuccess: () => this.onPollSuccess(name),
         onFailure: (error) => this.onPollFailure(name, error),
       });
+    if (config.sip.enabled) {
+      this.sip = new SipService({
+        config,
+        log: log.child({ module: 'sip' }),
+        workDir: join(dirname(resolve(config.history.database)), 'baresip'),
+        onProgress: (progress) =>
+          this.mqtt.publishEvent(`${this.topics.base}/event/alarm_call`, JSON.stringify(progress)),
+        onState: () => this.publish(false),
+      });
+    }
     this.commands = new CommandHandler({
+      sip: this.sip,
+      alertNumbers: config.sip.alert_numbers,
+      makeCallDurationMs: config.sip.make_call_duration,
       mqtt: this.mqtt,
       topics: this.topics,
       client: this.client,
@@ -211,6 +227,7 @@ export class Gateway {
     this.mqtt.start();
     this.lifecycle.start();
     this.commands.start();
+    this.sip?.start();
     this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, calls, then the call log
     this.scheduleMidnight();
   }
@@ -233,6 +250,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     clearTimeout(this.midnightTimer);
+    await this.sip?.stop();
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.lifecycle.stop();
     await this.mqtt.stop();
@@ -307,7 +325,10 @@ export class Gateway {
     const entities = publishedEntities(this.snapshot);
     const tracking = this.snapshot.extensions !== undefined && this.snapshot.trunks !== undefined;
     const callState = tracking
-      ? { pbx: this.calls.pbxFields(), lists: this.calls.listPayloads() }
+      ? {
+          pbx: { ...this.calls.pbxFields(), ...(this.sip ? this.sip.state : {}) },
+          lists: this.calls.listPayloads(),
+        }
       : undefined;
     this.mqtt.setRetained(
       'state',
@@ -330,6 +351,7 @@ export class Gateway {
         topics: this.topics,
         version: VERSION,
         dialPattern: config.commands.allowed_numbers.length === 1 ? config.commands.allowed_numbers[0] : null,
+        sipEnabled: config.sip.enabled,
       };
       this.discovery = discoveryMessages(context, discoveredDevices(this.snapshot, entities, config.pbx.id));
     }
@@ -363,7 +385,11 @@ export class Gateway {
     return {
       bridge: { state: 'online', mqtt_connected: this.mqtt.connected },
       pbx_availability: this.availabilityKnown ? (this.snapshot.reachable ? 'online' : 'offline') : null,
-      pbx: { ...pbxPayload(this.snapshot), ...(tracking ? this.calls.pbxFields() : {}) },
+      pbx: {
+        ...pbxPayload(this.snapshot),
+        ...(tracking ? this.calls.pbxFields() : {}),
+        ...(this.sip ? this.sip.state : {}),
+      },
       extensions: ofKind('extension'),
       ring_groups: ofKind('ring_group'),
       queues: ofKind('queue'),

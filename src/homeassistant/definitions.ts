@@ -28,8 +28,15 @@ export interface FieldDefinition {
   nullable?: boolean;
   /** An `event` entity fed by `<b>/event/call`. */
   eventTypes?: readonly string[];
-  /** A command-only entity (no state topic): `text` for dialling. */
+  /** A command-only entity (no state topic): `text` for dialling, `button`s. */
   stateless?: boolean;
+  /** Only when sip.enabled (alarm calls, registration). */
+  requiresSip?: boolean;
+  /** A fixed command topic below the base topic (buttons), with the payload a press sends. */
+  commandTopic?: string;
+  payloadPress?: string;
+  /** Which event topic an `event` entity follows (default: event/call). */
+  eventTopic?: 'call' | 'alarm_call';
 }
 
 export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
@@ -123,6 +130,68 @@ export const FIELDS: Record<DeviceKind, readonly FieldDefinition[]> = {
       description: 'number of the latest missed call',
       nullable: true,
       icon: 'mdi:phone-missed',
+    },
+    {
+      key: 'sip_registered',
+      platform: 'binary_sensor',
+      name: 'SIP registered',
+      description: "baresip's account is registered at the PBX",
+      deviceClass: 'connectivity',
+      entityCategory: 'diagnostic',
+      requiresSip: true,
+    },
+    {
+      key: 'alarm_call_result',
+      platform: 'sensor',
+      name: 'Alarm call result',
+      description: 'IN_PROGRESS, then CONFIRMED, NO_ANSWER or FAILED',
+      deviceClass: 'enum',
+      options: ['IN_PROGRESS', 'CONFIRMED', 'NO_ANSWER', 'FAILED'],
+      icon: 'mdi:alarm-light',
+      requiresSip: true,
+    },
+    {
+      key: 'alarm_call',
+      platform: 'event',
+      name: 'Alarm call',
+      description: 'alarm call progress: dialing, ringing, answered, digit, next, result',
+      eventTypes: ['dialing', 'ringing', 'answered', 'digit', 'next', 'result'],
+      eventTopic: 'alarm_call',
+      icon: 'mdi:alarm-light',
+      requiresSip: true,
+    },
+    {
+      key: 'alarm_towing',
+      platform: 'button',
+      name: 'Alarm call: towing',
+      description: 'starts a towing alarm call',
+      stateless: true,
+      commandTopic: 'pbx/alarm_call/set',
+      payloadPress: 'towing',
+      icon: 'mdi:tow-truck',
+      requiresSip: true,
+    },
+    {
+      key: 'alarm_unplug',
+      platform: 'button',
+      name: 'Alarm call: unplugged',
+      description: 'starts an unplug alarm call',
+      stateless: true,
+      commandTopic: 'pbx/alarm_call/set',
+      payloadPress: 'unplug',
+      icon: 'mdi:power-plug-off',
+      requiresSip: true,
+    },
+    {
+      key: 'alarm_generic',
+      platform: 'button',
+      name: 'Alarm call',
+      description: 'starts a generic alarm call',
+      stateless: true,
+      commandTopic: 'pbx/alarm_call/set',
+      payloadPress: 'generic',
+      icon: 'mdi:phone-alert',
+      requiresSip: true,
     },
     {
       key: 'active_calls',

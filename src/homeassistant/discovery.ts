@@ -14,6 +14,7 @@ export interface DiscoveryContext {
   version: string;
   /** commands.allowed_numbers as one regex for `text` entities, when it can be written as one. */
   dialPattern?: string | null;
+  sipEnabled?: boolean;
 }
 
 /** One device as discovery sees it: its kind, number and name, and what its fields need. */
@@ -77,7 +78,11 @@ function stateOptions(ctx: DiscoveryContext, device: DiscoveredDevice, field: Fi
   if (field.fromPbxAvailability) {
     return { state_topic: ctx.topics.pbxAvailability, payload_on: 'online', payload_off: 'offline' };
   }
-  if (field.eventTypes) return { state_topic: ctx.topics.callEvent, event_types: [...field.eventTypes] };
+  if (field.eventTypes) {
+    const topic =
+      field.eventTopic === 'alarm_call' ? `${ctx.topics.base}/event/alarm_call` : ctx.topics.callEvent;
+    return { state_topic: topic, event_types: [...field.eventTypes] };
+  }
   const topic = entityTopic(ctx, device);
   // Attribute topics carry plain values, so openHAB needs no template (CONTRACT §4).
   if (ctx.output !== 'json') return { state_topic: ctx.topics.attribute(topic, field.key) };
@@ -112,6 +117,8 @@ function componentPayload(ctx: DiscoveryContext, device: DiscoveredDevice, field
   if (field.options) payload.options = [...field.options];
   if (field.optionsFrom === 'profiles') payload.options = [...(device.profiles ?? [])];
   if (field.command) payload.command_topic = ctx.topics.command(entityTopic(ctx, device), field.command);
+  if (field.commandTopic) payload.command_topic = `${ctx.topics.base}/${field.commandTopic}`;
+  if (field.payloadPress) payload.payload_press = field.payloadPress;
   return payload;
 }
 
@@ -125,7 +132,9 @@ export function discoveryMessages(
   const messages = new Map<string, string>();
   for (const device of devices) {
     const fields = FIELDS[device.kind].filter(
-      (f) => f.optionsFrom !== 'profiles' || (device.profiles?.length ?? 0) > 0,
+      (f) =>
+        (f.optionsFrom !== 'profiles' || (device.profiles?.length ?? 0) > 0) &&
+        (!f.requiresSip || ctx.sipEnabled === true),
     );
     const objectId = deviceObjectId(ctx, device);
     if (ctx.mode === 'device') {
