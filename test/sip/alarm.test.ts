@@ -427,3 +427,117 @@ it('a missing alarm prompt is a configuration error naming the key (exit 2)', as
   assert.equal(code, 2);
   assert.match(run.stderr, /sip\.audio\.towing: cannot read \/nonexistent\/towing\.wav \(ENOENT\)/);
 });
+
+describe('SIP registration at a PBX with digest auth (SIPp)', () => {
+  let broker: Mosquitto | undefined;
+  let sim: SimHarness;
+  const gateways: GatewayHarness[] = [];
+  const sipps: ChildProcess[] = [];
+  let scenario: string | undefined;
+  let watch: MqttWatch;
+
+  before(async (t) => {
+    scenario = requireShared(t as never, 'sip-lab/uas-pbx.xml');
+    if (!scenario || !existsSync('/usr/bin/sipp') || !existsSync('/usr/bin/baresip')) {
+      if (IN_CI && scenario) throw new Error('MISSING sipp or baresip');
+      scenario = undefined;
+      return;
+    }
+    broker = await Mosquitto.start(t as never);
+    if (!broker) return;
+    sim = await SimHarness.start({ extensions: 3 });
+    watch = await MqttWatch.connect(broker.url);
+  });
+  after(async () => {
+    for (const p of sipps) p.kill('SIGKILL');
+    for (const g of gateways) await g.stop();
+    await watch?.close();
+    await sim?.stop();
+    await broker?.stop();
+  });
+
+  async function gatewayAtPbx(base: string, password: string): Promise<void> {
+    const port = await freePort();
+    sipps.push(
+      spawn(
+        '/usr/bin/sipp',
+        [
+          '-sf',
+          scenario!,
+          '-i',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-mi',
+          '127.0.0.1',
+          '-mp',
+          String(await freePort()),
+          '-m',
+          '20',
+          '-timeout',
+          '60s',
+          '-nostdin',
+          '-deadcall_wait',
+          '1',
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    gateways.push(
+      startGateway(
+        gatewayConfig(sim, broker!.url, {
+          pbx: { id: base },
+          mqtt: { base_topic: base },
+          sip: {
+            enabled: true,
+            baresip: {
+              ctrl_tcp: `127.0.0.1:${await freePort()}`,
+              sip_listen: `127.0.0.1:${await freePort()}`,
+              net_interface: '127.0.0.1',
+              rtp_ports: '20300-20399',
+            },
+            account: { user: 'alarm', password, domain: `127.0.0.1:${port}`, register: true },
+            alert_numbers: ['1000'],
+            ring_timeout: '5s',
+            confirm_timeout: '8s',
+            rounds: 1,
+            audio: {
+              towing: 'sounds/towing.wav',
+              unplug: 'sounds/unplug.wav',
+              generic: 'sounds/generic.wav',
+            },
+          },
+        }),
+      ),
+    );
+  }
+  const pbx = (base: string) =>
+    JSON.parse(watch.latest().get(`${base}/pbx`) ?? '{}') as {
+      sip_registered?: boolean;
+      alarm_call_result?: string;
+    };
+
+  it('registers with the right password', async (t: TestContext) => {
+    if (!scenario || !broker) return t.skip('no sipp, baresip or mosquitto');
+    await gatewayAtPbx('regok', 'secret');
+    await watch.waitFor('registered', () => pbx('regok').sip_registered === true, 20_000);
+  });
+
+  it('a refused registration (403) makes the alarm FAILED, and the secret stays out of MQTT', async (t: TestContext) => {
+    if (!scenario || !broker) return t.skip('no sipp, baresip or mosquitto');
+    await gatewayAtPbx('regbad', 'wrong-password-4711');
+    await watch.waitFor('not registered', () => pbx('regbad').sip_registered === false, 20_000);
+    const start = Date.now();
+    await watch.publish('regbad/pbx/alarm_call/set', 'towing');
+    const result = await watch.waitFor(
+      'the result',
+      () =>
+        watch
+          .since(start)
+          .find((m) => m.topic === 'regbad/event/alarm_call' && m.payload.includes('"result"')),
+      20_000,
+    );
+    assert.match(result.payload, /"result":"FAILED"/);
+    assert.ok(!watch.messages.some((m) => m.payload.includes('wrong-password-4711')));
+  });
+});
