@@ -425,7 +425,8 @@ export class Gateway {
     };
     const message = error instanceof Error ? error.message : String(error);
     if (pbxError?.kind === 'auth') {
-      this.authFailures++;
+      // Count refused logins, not failed polls: one refused login can fail several pollers at once.
+      this.authFailures = this.client.consecutiveLoginFailures;
       this.log.error({ ...details, failures: this.authFailures }, `PBX login failed: ${message}`);
       const limit = this.options.config.pbx.max_auth_failures;
       if (limit > 0 && this.authFailures >= limit && !this.fatal) {

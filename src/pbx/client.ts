@@ -42,6 +42,8 @@ export class PbxClient {
   private pendingLogin?: Promise<Token>;
   /** Token requests made, for metrics and tests. */
   logins = 0;
+  /** Refused logins in a row (several pollers waiting on one refused login count once). */
+  consecutiveLoginFailures = 0;
 
   constructor(private readonly options: PbxClientOptions) {
     this.base = new URL(options.url);
@@ -196,9 +198,20 @@ export class PbxClient {
   private async validToken(): Promise<Token> {
     if (this.token && this.now() < this.token.expiresAt - this.renewMarginMs) return this.token;
     // One token request in flight: 3CX keeps one active token per client, so parallel logins undo each other.
-    this.pendingLogin ??= this.login().finally(() => {
-      this.pendingLogin = undefined;
-    });
+    this.pendingLogin ??= this.login()
+      .then(
+        (token) => {
+          this.consecutiveLoginFailures = 0;
+          return token;
+        },
+        (error: unknown) => {
+          if (error instanceof PbxError && error.kind === 'auth') this.consecutiveLoginFailures++;
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.pendingLogin = undefined;
+      });
     this.token = await this.pendingLogin;
     return this.token;
   }
