@@ -17,6 +17,30 @@ import { IN_CI, requireShared } from '../helpers/shared.ts';
 import { haValidate } from '../helpers/ha-validate.ts';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
 
+/** The `sip:` section for a gateway whose baresip calls `account.domain` on loopback (ports free, RTP range given). */
+async function sipSection(
+  rtpPorts: string,
+  account: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    enabled: true,
+    baresip: {
+      ctrl_tcp: `127.0.0.1:${await freePort()}`,
+      sip_listen: `127.0.0.1:${await freePort()}`,
+      net_interface: '127.0.0.1',
+      rtp_ports: rtpPorts,
+    },
+    account: { user: 'alarm', register: false, ...account },
+    alert_numbers: ['200'],
+    ring_timeout: '5s',
+    confirm_timeout: '8s',
+    rounds: 1,
+    audio: { towing: 'sounds/towing.wav', unplug: 'sounds/unplug.wav', generic: 'sounds/generic.wav' },
+    ...extra,
+  };
+}
+
 type Behaviour = 'confirm' | 'press5' | 'reject' | 'ring';
 
 /** The callee: a second baresip whose answers and keys the test decides, call by call. */
@@ -144,23 +168,17 @@ describe('alarm calls through baresip', () => {
     watch = await MqttWatch.connect(broker.url);
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
-        sip: {
-          enabled: true,
-          baresip: {
-            ctrl_tcp: `127.0.0.1:${await freePort()}`,
-            sip_listen: `127.0.0.1:${await freePort()}`,
-            net_interface: '127.0.0.1',
-            rtp_ports: '20000-20099',
+        sip: await sipSection(
+          '20000-20099',
+          { domain: `127.0.0.1:${callee.port}` },
+          {
+            ring_timeout: '3s',
+            confirm_timeout: '6s',
+            rounds: 2,
+            alarm_deadline: '60s',
+            make_call_duration: '2s',
           },
-          account: { user: 'alarm', domain: `127.0.0.1:${callee.port}`, register: false },
-          alert_numbers: ['200'],
-          ring_timeout: '3s',
-          confirm_timeout: '6s',
-          rounds: 2,
-          alarm_deadline: '60s',
-          make_call_duration: '2s',
-          audio: { towing: 'sounds/towing.wav', unplug: 'sounds/unplug.wav', generic: 'sounds/generic.wav' },
-        },
+        ),
         commands: { rate_limit_per_minute: 30 },
       }),
     );
@@ -332,21 +350,7 @@ describe('alarm calls confirmed by SIP INFO (SIPp)', () => {
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         mqtt: { base_topic: 'info' },
-        sip: {
-          enabled: true,
-          baresip: {
-            ctrl_tcp: `127.0.0.1:${await freePort()}`,
-            sip_listen: `127.0.0.1:${await freePort()}`,
-            net_interface: '127.0.0.1',
-            rtp_ports: '20200-20299',
-          },
-          account: { user: 'alarm', domain: `127.0.0.1:${port}`, register: false },
-          alert_numbers: ['200'],
-          ring_timeout: '5s',
-          confirm_timeout: '8s',
-          rounds: 1,
-          audio: { towing: 'sounds/towing.wav', unplug: 'sounds/unplug.wav', generic: 'sounds/generic.wav' },
-        },
+        sip: await sipSection('20200-20299', { domain: `127.0.0.1:${port}` }),
       }),
     );
     await watch.waitFor(
@@ -488,25 +492,11 @@ describe('SIP registration at a PBX with digest auth (SIPp)', () => {
         gatewayConfig(sim, broker!.url, {
           pbx: { id: base },
           mqtt: { base_topic: base },
-          sip: {
-            enabled: true,
-            baresip: {
-              ctrl_tcp: `127.0.0.1:${await freePort()}`,
-              sip_listen: `127.0.0.1:${await freePort()}`,
-              net_interface: '127.0.0.1',
-              rtp_ports: '20300-20399',
-            },
-            account: { user: 'alarm', password, domain: `127.0.0.1:${port}`, register: true },
-            alert_numbers: ['1000'],
-            ring_timeout: '5s',
-            confirm_timeout: '8s',
-            rounds: 1,
-            audio: {
-              towing: 'sounds/towing.wav',
-              unplug: 'sounds/unplug.wav',
-              generic: 'sounds/generic.wav',
-            },
-          },
+          sip: await sipSection(
+            '20300-20399',
+            { password, domain: `127.0.0.1:${port}`, register: true },
+            { alert_numbers: ['1000'] },
+          ),
         }),
       ),
     );
