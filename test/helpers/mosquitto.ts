@@ -121,3 +121,12 @@ export class Mosquitto {
     await this.kill();
   }
 }
+
+/**
+ * A block of UDP ports for baresip's RTP (`low-high`), different per test process so that two test runs on one
+ * machine do not collide. `slot` separates the blocks one process uses.
+ */
+export function rtpRange(slot: number): string {
+  const base = 30000 + ((process.pid % 60) * 5 + slot) * 100;
+  return `${base}-${base + 99}`;
+}

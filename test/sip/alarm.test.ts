@@ -10,7 +10,7 @@ import { pcmWav } from '../../src/audio/wav.ts';
 import { createLogger } from '../../src/log.ts';
 import { BaresipCtrl, type BaresipEvent } from '../../src/sip/ctrl-client.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { freePort, Mosquitto } from '../helpers/mosquitto.ts';
+import { freePort, Mosquitto, rtpRange } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 import { IN_CI, requireShared } from '../helpers/shared.ts';
@@ -65,7 +65,7 @@ class Callee {
         `audio_source aufile,${join(dir, 'silence.wav')}`,
         'ausrc_srate 8000',
         'ausrc_channels 1',
-        'rtp_ports 20100-20199',
+        `rtp_ports ${rtpRange(1)}`,
         'rtcp_mux no',
         'jitter_buffer_delay 0-0',
         'net_interface 127.0.0.1',
@@ -169,7 +169,7 @@ describe('alarm calls through baresip', () => {
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         sip: await sipSection(
-          '20000-20099',
+          rtpRange(0),
           { domain: `127.0.0.1:${callee.port}` },
           {
             ring_timeout: '3s',
@@ -350,7 +350,7 @@ describe('alarm calls confirmed by SIP INFO (SIPp)', () => {
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         mqtt: { base_topic: 'info' },
-        sip: await sipSection('20200-20299', { domain: `127.0.0.1:${port}` }),
+        sip: await sipSection(rtpRange(2), { domain: `127.0.0.1:${port}` }),
       }),
     );
     await watch.waitFor(
@@ -493,7 +493,7 @@ describe('SIP registration at a PBX with digest auth (SIPp)', () => {
           pbx: { id: base },
           mqtt: { base_topic: base },
           sip: await sipSection(
-            '20300-20399',
+            rtpRange(3),
             { password, domain: `127.0.0.1:${port}`, register: true },
             { alert_numbers: ['1000'] },
           ),

@@ -10,7 +10,7 @@ import { it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { baresipAccount, baresipConfig } from '../../src/sip/baresip-config.ts';
 import { encodeNetstring, NetstringDecoder } from '../../src/sip/netstring.ts';
-import { freePort } from '../helpers/mosquitto.ts';
+import { freePort, rtpRange } from '../helpers/mosquitto.ts';
 import { IN_CI } from '../helpers/shared.ts';
 
 it('baresip starts with the generated config and answers over ctrl_tcp', async (t: TestContext) => {
@@ -26,7 +26,7 @@ it('baresip starts with the generated config and answers over ctrl_tcp', async (
     ctrlTcp: `127.0.0.1:${ctrl}`,
     sipListen: `127.0.0.1:${sip}`,
     netInterface: '127.0.0.1',
-    rtpPorts: '20400-20499',
+    rtpPorts: rtpRange(4),
     account: {
       user: 'alarm',
       password: null,
