@@ -30,6 +30,7 @@ export class WebServer {
   private readonly events = new EventStream();
   private readonly metrics;
   private stateTimer?: NodeJS.Timeout;
+  private stopping = false;
   url = '';
 
   constructor(
@@ -74,10 +75,16 @@ export class WebServer {
   }
 
   async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
     clearTimeout(this.stateTimer);
     this.events.close();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets (a browser's EventSource reconnecting over one) would hold close() open forever.
+    server.closeAllConnections();
+    await closed;
   }
 
   private authorized(req: IncomingMessage, url: URL): boolean {
@@ -88,6 +95,7 @@ export class WebServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const headers = securityHeaders(this.config.web.frame_ancestors);
+    if (this.stopping) return sendJson(res, 503, { error: 'stopping' }, { ...headers, connection: 'close' });
     const path = url.pathname;
 
     if (path.startsWith('/webhook/3cx'))
