@@ -21,6 +21,16 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+      // `f?.(await g())` skips evaluating its arguments when f is nullish: `run` once served no HTTP that way.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'ChainExpression CallExpression > :matches(AwaitExpression, AssignmentExpression, UpdateExpression)',
+          message:
+            'An optional call skips its arguments when the callee is nullish: evaluate side effects before the call.',
+        },
+      ],
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },

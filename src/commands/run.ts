@@ -43,7 +43,8 @@ export async function runGateway(
   if (config.web.enabled) {
     web = new WebServer(gateway, config, log.child({ module: 'web' }));
     try {
-      onWeb?.(await web.start());
+      const url = await web.start();
+      onWeb?.(url);
     } catch (error) {
       fatal = new Error(
         `web.listen ${config.web.listen}: ${error instanceof Error ? error.message : String(error)}`,
