@@ -1,9 +1,8 @@
 // `3cx2mqtt check-config`: the effective configuration (secrets redacted), then a PBX login and a broker connection.
-import mqtt from 'mqtt';
+import { mqttSettingsOf, pbxClientFor } from '../app.ts';
 import { redactedConfigYaml } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
-import { pbxClientFor } from '../gateway/gateway.ts';
-import { mqttClientOptions, safeUrl } from '../mqtt/facade.ts';
+import { probeBroker, safeUrl } from '../mqtt/facade.ts';
 import { probe } from '../pbx/endpoints.ts';
 
 const CHECK_TIMEOUT_MS = 8000;
@@ -20,33 +19,6 @@ async function checkPbx(config: Config): Promise<string | undefined> {
   }
 }
 
-async function checkBroker(config: Config): Promise<string | undefined> {
-  const client = mqtt.connect(config.mqtt.url, {
-    ...mqttClientOptions({
-      url: config.mqtt.url,
-      username: config.mqtt.username,
-      password: config.mqtt.password,
-      clientId: `${config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`}_check`,
-      caFile: config.mqtt.ca_file,
-      rejectUnauthorized: config.mqtt.reject_unauthorized,
-    }),
-    reconnectPeriod: 0,
-    connectTimeout: CHECK_TIMEOUT_MS,
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error('connection closed')));
-    });
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    client.end(true);
-  }
-}
-
 export async function checkConfig(
   config: Config,
   out: NodeJS.WritableStream,
@@ -54,7 +26,10 @@ export async function checkConfig(
 ): Promise<number> {
   out.write(redactedConfigYaml(config));
   err.write('configuration: valid\n');
-  const [pbx, broker] = await Promise.all([checkPbx(config), checkBroker(config)]);
+  const [pbx, broker] = await Promise.all([
+    checkPbx(config),
+    probeBroker(mqttSettingsOf(config, '_check'), CHECK_TIMEOUT_MS),
+  ]);
   err.write(pbx ? `PBX ${config.pbx.url}: FAILED — ${pbx}\n` : `PBX ${config.pbx.url}: ok (logged in)\n`);
   err.write(
     broker

@@ -1,10 +1,10 @@
 // `3cx2mqtt run`: the gateway until SIGINT/SIGTERM (exit 0 within 5 s) or a fatal error (exit 1).
+import { App } from '../app.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
-import { Gateway } from '../gateway/gateway.ts';
 import { checkPrompts } from '../sip/prompts.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { WebServer } from '../web/server.ts';
+import { safeUrl } from '../mqtt/facade.ts';
 
 const STOP_DEADLINE_MS = 4500;
 
@@ -20,11 +20,11 @@ export async function runGateway(
   let fatal: Error | undefined;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (wake = resolve));
-  const gateway = new Gateway({
+  const app = new App({
     config,
     log,
     onFatal: (error) => {
-      fatal = error;
+      fatal ??= error;
       wake();
     },
   });
@@ -34,31 +34,18 @@ export async function runGateway(
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  log.info(
-    { pbx: config.pbx.url, mqtt: config.mqtt.url.replace(/\/\/[^@/]*@/, '//'), id: config.pbx.id },
-    '3cx2mqtt starting',
-  );
-  gateway.start();
-  let web: WebServer | undefined;
-  if (config.web.enabled) {
-    web = new WebServer(gateway, config, log.child({ module: 'web' }));
-    try {
-      const url = await web.start();
-      onWeb?.(url);
-    } catch (error) {
-      fatal = new Error(
-        `web.listen ${config.web.listen}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      wake();
-    }
+  log.info({ pbx: config.pbx.url, mqtt: safeUrl(config.mqtt.url), id: config.pbx.id }, '3cx2mqtt starting');
+  try {
+    const url = await app.start();
+    if (url !== undefined) onWeb?.(url);
+  } catch (error) {
+    fatal ??= error instanceof Error ? error : new Error(String(error));
+    wake();
   }
   await stopped;
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
-  await Promise.race([
-    Promise.all([web?.stop(), gateway.stop()]),
-    new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref()),
-  ]);
+  await Promise.race([app.stop(), new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref())]);
   if (fatal) {
     log.fatal(fatal.message);
     return 1;

@@ -1,6 +1,8 @@
 // MQTT commands: subscribed through the façade, validated, guarded, executed through the xAPI, answered on
 // <b>/bridge/response. Nothing from a payload reaches a shell; a number becomes a dial target only after the allowlist.
+import type { Bus } from '../bus.ts';
 import type { CallRecord } from '../domain/call.ts';
+import { COMMAND_NAMES, type CommandName, type CommandResponse } from '../entities/commands.ts';
 import type { Extension } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 import type { IncomingMessage, MqttFacade } from '../mqtt/facade.ts';
@@ -9,17 +11,10 @@ import type { PbxClient } from '../pbx/client.ts';
 import { PbxError } from '../pbx/errors.ts';
 import type { SipService } from '../sip/sip-service.ts';
 import { NumberAllowlist, RateLimiter } from './guard.ts';
-import {
-  parseAlarm,
-  parseDial,
-  parseDrop,
-  parseMakeCall,
-  parsePresence,
-  type CommandName,
-  type Parsed,
-} from './parse.ts';
+import { parseAlarm, parseDial, parseDrop, parseMakeCall, parsePresence, type Parsed } from './parse.ts';
 
 export interface CommandContext {
+  bus: Bus;
   mqtt: MqttFacade;
   topics: Topics;
   client: PbxClient;
@@ -54,24 +49,27 @@ export class CommandHandler {
 
   start(): void {
     const { topics, mqtt } = this.context;
-    const on = (
-      filter: string,
-      command: CommandName,
-      run: (message: IncomingMessage) => Promise<[Parsed<unknown>, Answer]>,
-    ) =>
-      mqtt.subscribe(filter, (message) => {
+    const run: Record<CommandName, (message: IncomingMessage) => Promise<[Parsed<unknown>, Answer]>> = {
+      presence: (m) => this.presence(m),
+      dial: (m) => this.dial(m),
+      drop: (m) => this.drop(m),
+      make_call: (m) => this.makeCall(m),
+      alarm_call: (m) => this.alarm(m),
+    };
+    for (const command of COMMAND_NAMES) {
+      mqtt.subscribe(topics.command(command), (message) => {
         // A retained command would run again on every reconnect: never execute one (CONTRACT §3).
         if (message.retained) {
           this.context.log.warn({ topic: message.topic }, 'ignored a retained command');
           return;
         }
-        void this.execute(command, message, run);
+        void this.execute(command, message, run[command]);
       });
-    on(`${topics.base}/extension/+/presence/set`, 'presence', (m) => this.presence(m));
-    on(`${topics.base}/extension/+/dial/set`, 'dial', (m) => this.dial(m));
-    on(`${topics.base}/calls/drop/set`, 'drop', (m) => this.drop(m));
-    on(`${topics.base}/pbx/make_call/set`, 'make_call', (m) => this.makeCall(m));
-    on(`${topics.base}/pbx/alarm_call/set`, 'alarm_call', (m) => this.alarm(m));
+    }
+  }
+
+  stop(): void {
+    for (const command of COMMAND_NAMES) this.context.mqtt.unsubscribe(this.context.topics.command(command));
   }
 
   private async execute(
@@ -91,14 +89,14 @@ export class CommandHandler {
       if (!(error instanceof PbxError))
         this.context.log.error({ err: String(error), command }, 'command failed');
     }
-    const response = {
+    const response: CommandResponse = {
       command,
       ...answer,
       ...(parsed.transaction !== undefined ? { transaction: parsed.transaction } : {}),
     };
     if (!answer.ok)
       this.context.log.warn({ command, topic: message.topic, error: answer.error }, 'command refused');
-    this.context.mqtt.publishEvent(this.context.topics.bridgeResponse, JSON.stringify(response));
+    this.context.bus.emit('commandResult', response);
   }
 
   /** The extension a command topic names (`<b>/extension/<n>/<command>/set`). */

@@ -1,6 +1,5 @@
 // Command payloads (CONTRACT §3 "Commands"): plain text or JSON, parsed into typed requests or a reason to refuse.
-
-export type CommandName = 'presence' | 'dial' | 'drop' | 'make_call' | 'alarm_call';
+import { ALARM_TYPES, type AlarmType } from '../domain/alarm.ts';
 
 export interface Parsed<T> {
   value?: T;
@@ -110,9 +109,6 @@ export function parseMakeCall(payload: Buffer): Parsed<MakeCallRequest> {
     value: { number, ...(typeof duration === 'number' ? { durationS: duration } : {}) },
   });
 }
-
-export const ALARM_TYPES = ['towing', 'unplug', 'generic'] as const;
-export type AlarmType = (typeof ALARM_TYPES)[number];
 
 export interface AlarmRequest {
   type: AlarmType;

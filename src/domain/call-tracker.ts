@@ -1,7 +1,14 @@
 // The call tracker: a pure state machine over successive ActiveCalls snapshots (only successful polls), with an
 // injectable clock. One logical call per PBX call Id (queue and ring-group legs folded in); ended when gone from two
 // consecutive successful polls; times from the PBX's own clock.
-import { isMissed, outcomeOf, type CallDirection, type CallEvent, type CallRecord } from './call.ts';
+import {
+  isMissed,
+  newCallRecord,
+  outcomeOf,
+  type CallDirection,
+  type CallEvent,
+  type CallRecord,
+} from './call.ts';
 import type { Directory, DnKind } from './directory.ts';
 import { parseParty, type PartyText } from './dn.ts';
 import { normaliseNumber } from './phone-number.ts';
@@ -211,24 +218,11 @@ export class CallTracker {
     const direction =
       directionOf(callerKind, calleeKind) ?? (callerKind === 'extension' ? 'outbound' : 'internal');
     const tracked: Tracked = {
-      record: {
+      record: newCallRecord({
         id: `${pbxId}-${Math.floor(startedAt / 1000)}`,
-        pbx_call_ids: [],
         direction,
-        caller_number: null,
-        caller_name: null,
-        called_number: null,
-        called_name: null,
-        agent: null,
-        status: 'routing',
-        outcome: null,
         started_at: iso(startedAt),
-        answered_at: null,
-        ended_at: null,
-        duration: null,
-        vip: false,
-        recording_url: null,
-      },
+      }),
       pbxIds: new Set(),
       missing: 0,
       firstMissingAt: 0,

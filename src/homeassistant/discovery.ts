@@ -1,8 +1,10 @@
 // Discovery payloads as a view over the topic tree (pure): device mode (one config per device, `cmps`) or
 // component mode (one config per entity).
+import { EVENTS } from '../entities/commands.ts';
+import type { EntityKind, FieldDefinition } from '../entities/fields.ts';
+import { kindDefinition, POLLED_KINDS } from '../entities/registry.ts';
 import type { OutputMode } from '../mqtt/output.ts';
 import type { Topics } from '../mqtt/topics.ts';
-import { DEVICE_MODELS, FIELDS, type DeviceKind, type FieldDefinition } from './definitions.ts';
 
 export interface DiscoveryContext {
   prefix: string;
@@ -19,7 +21,7 @@ export interface DiscoveryContext {
 
 /** One device as discovery sees it: its kind, number and name, and what its fields need. */
 export interface DiscoveredDevice {
-  kind: DeviceKind;
+  kind: EntityKind;
   number: string;
   name: string;
   profiles?: readonly string[];
@@ -44,7 +46,7 @@ function deviceObjectId(ctx: DiscoveryContext, device: DiscoveredDevice): string
 }
 
 function entityTopic(ctx: DiscoveryContext, device: DiscoveredDevice): string {
-  return device.kind === 'pbx' ? ctx.topics.pbx : ctx.topics.entity(device.kind, device.number);
+  return ctx.topics.entity(device.kind, device.number);
 }
 
 function devicePayload(ctx: DiscoveryContext, device: DiscoveredDevice): Json {
@@ -54,7 +56,7 @@ function devicePayload(ctx: DiscoveryContext, device: DiscoveredDevice): Json {
       identifiers: [hub],
       name: `3CX ${device.name}`,
       manufacturer: '3CX',
-      model: DEVICE_MODELS.pbx,
+      model: kindDefinition('pbx').model,
       ...(device.swVersion ? { sw_version: device.swVersion } : {}),
       configuration_url: ctx.pbxUrl,
     };
@@ -63,7 +65,7 @@ function devicePayload(ctx: DiscoveryContext, device: DiscoveredDevice): Json {
     identifiers: [deviceObjectId(ctx, device)],
     name: device.name ? `${device.number} ${device.name}` : device.number,
     manufacturer: '3CX',
-    model: DEVICE_MODELS[device.kind],
+    model: kindDefinition(device.kind).model,
     via_device: hub,
   };
 }
@@ -75,13 +77,12 @@ function availability(ctx: DiscoveryContext, bridgeOnly: boolean): Json {
 }
 
 function stateOptions(ctx: DiscoveryContext, device: DiscoveredDevice, field: FieldDefinition): Json {
-  if (field.fromPbxAvailability) {
+  if (field.source === 'command') return {};
+  if (field.source === 'availability') {
     return { state_topic: ctx.topics.pbxAvailability, payload_on: 'online', payload_off: 'offline' };
   }
-  if (field.eventTypes) {
-    const topic =
-      field.eventTopic === 'alarm_call' ? `${ctx.topics.base}/event/alarm_call` : ctx.topics.callEvent;
-    return { state_topic: topic, event_types: [...field.eventTypes] };
+  if (field.source === 'event') {
+    return { state_topic: ctx.topics.event(field.event), event_types: [...EVENTS[field.event].types] };
   }
   const topic = entityTopic(ctx, device);
   // Attribute topics carry plain values, so openHAB needs no template (CONTRACT §4).
@@ -102,7 +103,7 @@ function componentPayload(ctx: DiscoveryContext, device: DiscoveredDevice, field
     unique_id: objectId,
     default_entity_id: `${field.platform}.${objectId.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`,
     name: field.name,
-    ...(field.stateless ? {} : stateOptions(ctx, device, field)),
+    ...stateOptions(ctx, device, field),
   };
   if (field.platform === 'text') {
     payload.mode = 'text';
@@ -116,9 +117,11 @@ function componentPayload(ctx: DiscoveryContext, device: DiscoveredDevice, field
   if (field.icon) payload.icon = field.icon;
   if (field.options) payload.options = [...field.options];
   if (field.optionsFrom === 'profiles') payload.options = [...(device.profiles ?? [])];
-  if (field.command) payload.command_topic = ctx.topics.command(entityTopic(ctx, device), field.command);
-  if (field.commandTopic) payload.command_topic = `${ctx.topics.base}/${field.commandTopic}`;
-  if (field.payloadPress) payload.payload_press = field.payloadPress;
+  const command = field.source === 'command' || field.source === undefined ? field.command : undefined;
+  if (command) {
+    payload.command_topic = ctx.topics.command(command, device.number);
+    if (field.source === 'command' && field.payloadPress) payload.payload_press = field.payloadPress;
+  }
   return payload;
 }
 
@@ -131,7 +134,7 @@ export function discoveryMessages(
 ): Map<string, string> {
   const messages = new Map<string, string>();
   for (const device of devices) {
-    const fields = FIELDS[device.kind].filter(
+    const fields = kindDefinition(device.kind).fields.filter(
       (f) =>
         (f.optionsFrom !== 'profiles' || (device.profiles?.length ?? 0) > 0) &&
         (!f.requiresSip || ctx.sipEnabled === true),
@@ -183,7 +186,7 @@ export function isOwnDiscoveryTopic(ctx: Pick<DiscoveryContext, 'prefix' | 'pbxI
     return false;
   const rest = parts.slice(prefixParts.length, -1);
   if (rest.length === 2 && rest[0] === 'device') {
-    return new RegExp(`^${node}_(pbx|(extension|ring_group|queue|trunk)_[A-Za-z0-9_-]+)$`).test(rest[1]!);
+    return new RegExp(`^${node}_(pbx|(${POLLED_KINDS.join('|')})_[A-Za-z0-9_-]+)$`).test(rest[1]!);
   }
   return rest.length === 3 && rest[1] === node;
 }

@@ -45,8 +45,14 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
   ]);
   /** What this connection has already sent; emptied on every (re)connect so everything goes out again. */
   private readonly sent = new Map<string, string>();
+  /** Desired topics this connection has not sent as they are now, per group. */
+  private readonly dirty = new Map<RetainedGroup, Set<string>>([
+    ['state', new Set()],
+    ['discovery', new Set()],
+  ]);
   /** Topics to empty on the broker; kept until a connection has sent them. */
   private readonly pendingClears = new Set<string>();
+  private flushScheduled = false;
   private readonly handlers: { filter: string; handle: (message: IncomingMessage) => void }[] = [];
   readonly stats: MqttStats = { published: 0, reconnects: 0, connected: false };
   private stopping = false;
@@ -95,7 +101,9 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     this.stats.connected = true;
     if (this.stats.published > 0 || this.sent.size > 0) this.stats.reconnects++;
     this.log.info({ url: safeUrl(this.settings.url) }, 'MQTT connected');
+    // A new connection sends every desired message again (the broker may have lost them).
     this.sent.clear();
+    for (const [group, messages] of this.desired) this.dirty.set(group, new Set(messages.keys()));
     // mqtt.js resubscribes by itself only on reconnects of a clean session it already knew: subscribe anew.
     for (const { filter } of this.handlers) this.client?.subscribe(filter, { qos: 1 });
     this.publishRaw(this.topics.bridgeState, 'online', true);
@@ -103,17 +111,31 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     this.emit('connected');
   }
 
+  /** Sets one retained message; published at the next flush if it differs from what the broker has. */
+  setTopic(group: RetainedGroup, topic: string, payload: string): void {
+    const messages = this.desired.get(group)!;
+    this.pendingClears.delete(topic);
+    if (messages.get(topic) === payload) return;
+    messages.set(topic, payload);
+    if (this.sent.get(topic) === payload) this.dirty.get(group)!.delete(topic);
+    else this.dirty.get(group)!.add(topic);
+    this.scheduleFlush();
+  }
+
+  /** Removes one retained message: the topic is emptied on the broker. */
+  removeTopic(group: RetainedGroup, topic: string): void {
+    if (!this.desired.get(group)!.delete(topic)) return;
+    this.dirty.get(group)!.delete(topic);
+    this.sent.delete(topic);
+    this.pendingClears.add(topic);
+    this.scheduleFlush();
+  }
+
   /** Replaces a group's retained messages: publishes what changed, clears what is gone. */
   setRetained(group: RetainedGroup, messages: ReadonlyMap<string, string>): void {
-    const previous = this.desired.get(group)!;
-    const { clear } = diffRetained(previous, messages);
-    this.desired.set(group, new Map(messages));
-    for (const topic of clear) {
-      this.pendingClears.add(topic);
-      this.sent.delete(topic);
-    }
-    for (const topic of messages.keys()) this.pendingClears.delete(topic);
-    this.flush();
+    const { publish, clear } = diffRetained(this.desired.get(group)!, messages);
+    for (const topic of clear) this.removeTopic(group, topic);
+    for (const [topic, payload] of publish) this.setTopic(group, topic, payload);
   }
 
   /** Empties retained topics this gateway no longer produces (found at start-up, or after a mode switch). */
@@ -121,13 +143,24 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     for (const topic of topics) {
       if (![...this.desired.values()].some((group) => group.has(topic))) this.pendingClears.add(topic);
     }
-    this.flush();
+    this.scheduleFlush();
   }
 
   /** Sends every desired retained message again (after Home Assistant's birth message, say). */
   republishAll(): void {
     this.sent.clear();
-    this.flush();
+    for (const [group, messages] of this.desired) this.dirty.set(group, new Set(messages.keys()));
+    this.scheduleFlush();
+  }
+
+  /** Changes made in one turn of the event loop go out together, discovery before state. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
@@ -136,11 +169,15 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     this.pendingClears.clear();
     // Discovery first, so Home Assistant knows an entity before its state arrives.
     for (const group of ['discovery', 'state'] as const) {
-      for (const [topic, payload] of this.desired.get(group)!) {
-        if (this.sent.get(topic) === payload) continue;
+      const messages = this.desired.get(group)!;
+      const dirty = this.dirty.get(group)!;
+      for (const topic of dirty) {
+        const payload = messages.get(topic);
+        if (payload === undefined || this.sent.get(topic) === payload) continue;
         this.publishRaw(topic, payload, true);
         this.sent.set(topic, payload);
       }
+      dirty.clear();
     }
   }
 
@@ -215,6 +252,27 @@ export function mqttClientOptions(settings: MqttSettings): IClientOptions {
     ...(settings.password ? { password: settings.password } : {}),
     ...(settings.caFile ? { ca: readFileSync(settings.caFile) } : {}),
   };
+}
+
+/** Connects once and disconnects (check-config): undefined when the broker accepted us, else the reason. */
+export async function probeBroker(settings: MqttSettings, timeoutMs: number): Promise<string | undefined> {
+  const client = mqtt.connect(settings.url, {
+    ...mqttClientOptions(settings),
+    reconnectPeriod: 0,
+    connectTimeout: timeoutMs,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed')));
+    });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    client.end(true);
+  }
 }
 
 /** MQTT topic filter matching (+ and #). */

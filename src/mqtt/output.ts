@@ -1,5 +1,6 @@
 // Entity payloads as retained messages, in the output modes of CONTRACT §3 (json | attribute | attribute_and_json).
-import type { EntityPayload, JsonValue } from '../domain/entity-states.ts';
+import type { JsonValue } from '../domain/json.ts';
+import type { EntityPayload } from '../entities/fields.ts';
 
 export type OutputMode = 'json' | 'attribute' | 'attribute_and_json';
 

@@ -4,41 +4,25 @@ import { join } from 'node:path';
 import { loopedPrompt, readPcmWav, toMono8k } from '../audio/wav.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import type { AlarmType } from '../control/parse.ts';
+import type { Bus } from '../bus.ts';
+import type { AlarmProgress, AlarmResult, AlarmType, SipFields } from '../domain/alarm.ts';
 import { baresipAccount, baresipConfig } from './baresip-config.ts';
 import { BaresipProcess } from './baresip-process.ts';
 import { runAttempt } from './call-attempt.ts';
 import { BaresipCtrl, stripAnsi } from './ctrl-client.ts';
 import { classifyAttempt, classifyRing } from './outcome.ts';
 
-export type AlarmResult = 'IN_PROGRESS' | 'CONFIRMED' | 'NO_ANSWER' | 'FAILED';
-
-export interface AlarmProgress {
-  event_type: 'dialing' | 'ringing' | 'answered' | 'digit' | 'next' | 'result';
-  type: AlarmType;
-  number?: string;
-  result?: AlarmResult;
-  digit?: string;
-}
-
-export interface SipState {
-  sip_registered: boolean | null;
-  alarm_call_result: AlarmResult | null;
-  alarm_call_time: string | null;
-  alarm_call_confirmed_by: string | null;
-}
-
 export interface SipServiceOptions {
   config: Config;
   log: Logger;
   /** Where baresip's files go (config, accounts with the SIP password, looped prompts). */
   workDir: string;
-  onProgress: (progress: AlarmProgress) => void;
-  onState: () => void;
+  /** Alarm progress and the SIP fields of `<b>/pbx` go out on the bus. */
+  bus: Bus;
 }
 
 export class SipService {
-  readonly state: SipState = {
+  readonly state: SipFields = {
     sip_registered: null,
     alarm_call_result: null,
     alarm_call_time: null,
@@ -53,57 +37,9 @@ export class SipService {
   constructor(private readonly options: SipServiceOptions) {
     const { config, log, workDir } = options;
     const sip = config.sip;
-    mkdirSync(workDir, { recursive: true, mode: 0o700 });
-    // The confirm window is the prompt's length: with aufile the call ends when the file ends (baresip.md §6).
-    for (const [type, path] of Object.entries(sip.audio) as [AlarmType, string][]) {
-      const file = join(workDir, `${type}.wav`);
-      writeFileSync(
-        file,
-        loopedPrompt(toMono8k(readPcmWav(readFileSync(path))), sip.confirm_timeout / 1000 + 1),
-      );
-      this.prompts.set(type, file);
-    }
     const [host = '127.0.0.1', port = '4444'] = sip.baresip.ctrl_tcp.split(/:(?=\d+$)/);
-    if (sip.baresip.spawn) {
-      writeFileSync(
-        join(workDir, 'config'),
-        baresipConfig({
-          ctrlTcp: sip.baresip.ctrl_tcp,
-          sipListen: sip.baresip.sip_listen,
-          netInterface: sip.baresip.net_interface,
-          rtpPorts: sip.baresip.rtp_ports,
-          account: {
-            user: sip.account.user ?? '',
-            password: sip.account.password,
-            domain: sip.account.domain ?? '',
-            transport: sip.account.transport,
-            register: sip.account.register,
-            outboundProxy: sip.account.outbound_proxy,
-          },
-          defaultPrompt: this.prompts.get('generic')!,
-        }),
-      );
-      writeFileSync(
-        join(workDir, 'accounts'),
-        baresipAccount({
-          ctrlTcp: '',
-          sipListen: '',
-          netInterface: null,
-          rtpPorts: '',
-          defaultPrompt: '',
-          account: {
-            user: sip.account.user ?? '',
-            password: sip.account.password,
-            domain: sip.account.domain ?? '',
-            transport: sip.account.transport,
-            register: sip.account.register,
-            outboundProxy: sip.account.outbound_proxy,
-          },
-        }),
-        { mode: 0o600 },
-      );
+    if (sip.baresip.spawn)
       this.process = new BaresipProcess(sip.baresip.binary, workDir, log.child({ module: 'baresip' }));
-    }
     this.ctrl = new BaresipCtrl(host, Number(port), log.child({ module: 'baresip-ctrl' }));
     this.ctrl.on('event', (event) => {
       if (event.class === 'register')
@@ -120,7 +56,56 @@ export class SipService {
     this.ctrl.on('disconnected', () => this.setRegistered(false));
   }
 
+  /** baresip's files: looped prompts, and (when spawned) its config and the account with the SIP password. */
+  private prepareFiles(): void {
+    const { config, workDir } = this.options;
+    const sip = config.sip;
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    // The confirm window is the prompt's length: with aufile the call ends when the file ends (baresip.md §6).
+    for (const [type, path] of Object.entries(sip.audio) as [AlarmType, string][]) {
+      const file = join(workDir, `${type}.wav`);
+      writeFileSync(
+        file,
+        loopedPrompt(toMono8k(readPcmWav(readFileSync(path))), sip.confirm_timeout / 1000 + 1),
+      );
+      this.prompts.set(type, file);
+    }
+    if (!sip.baresip.spawn) return;
+    const account = {
+      user: sip.account.user ?? '',
+      password: sip.account.password,
+      domain: sip.account.domain ?? '',
+      transport: sip.account.transport,
+      register: sip.account.register,
+      outboundProxy: sip.account.outbound_proxy,
+    };
+    writeFileSync(
+      join(workDir, 'config'),
+      baresipConfig({
+        ctrlTcp: sip.baresip.ctrl_tcp,
+        sipListen: sip.baresip.sip_listen,
+        netInterface: sip.baresip.net_interface,
+        rtpPorts: sip.baresip.rtp_ports,
+        account,
+        defaultPrompt: this.prompts.get('generic')!,
+      }),
+    );
+    writeFileSync(
+      join(workDir, 'accounts'),
+      baresipAccount({
+        ctrlTcp: '',
+        sipListen: '',
+        netInterface: null,
+        rtpPorts: '',
+        defaultPrompt: '',
+        account,
+      }),
+      { mode: 0o600 },
+    );
+  }
+
   start(): void {
+    this.prepareFiles();
     this.process?.start();
     this.ctrl.start();
     // Registration refreshes are events; a periodic reginfo covers the ones lost while reconnecting.
@@ -145,7 +130,7 @@ export class SipService {
   private setRegistered(value: boolean | null): void {
     if (this.state.sip_registered === value) return;
     this.state.sip_registered = value;
-    this.options.onState();
+    this.options.bus.emit('sipState', { ...this.state });
   }
 
   private async refreshRegistration(): Promise<void> {
@@ -165,7 +150,7 @@ export class SipService {
     this.state.alarm_call_result = result;
     this.state.alarm_call_time = new Date().toISOString();
     this.state.alarm_call_confirmed_by = confirmedBy;
-    this.options.onState();
+    this.options.bus.emit('sipState', { ...this.state });
   }
 
   /** Starts an alarm; refuses (returns the reason) while one runs. Resolves when it has started. */
@@ -184,7 +169,8 @@ export class SipService {
   private async runAlarm(type: AlarmType, numbers: readonly string[]): Promise<AlarmResult> {
     const sip = this.options.config.sip;
     const deadline = Date.now() + sip.alarm_deadline;
-    const progress = (p: Omit<AlarmProgress, 'type'>) => this.options.onProgress({ type, ...p });
+    const progress = (p: Omit<AlarmProgress, 'type'>) =>
+      this.options.bus.emit('alarmProgress', { type, ...p });
     let anyReached = false;
     let result: AlarmResult = 'NO_ANSWER';
     let confirmedBy: string | null = null;

@@ -40,6 +40,12 @@ export interface StoredCall extends CallRecord {
   end_day: string | null;
 }
 
+/** A stored call as users see it (CONTRACT §3 call object), without the store's own columns. */
+export function plainCall(call: StoredCall): CallRecord {
+  const { main_call_history_id: _m, source: _s, start_day: _d, end_day: _e, ...plain } = call;
+  return plain;
+}
+
 interface CallRow {
   id: string;
   pbx_call_ids: string;

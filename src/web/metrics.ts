@@ -1,8 +1,14 @@
 // Prometheus metrics (prom-client): PBX requests, calls, queues, extensions, MQTT.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Gateway } from '../gateway/gateway.ts';
+import type { WebPorts } from './ports.ts';
 
-export function createMetrics(gateway: Gateway): Registry {
+export interface Metrics {
+  registry: Registry;
+  /** Starts counting PBX requests from the bus; returns the function that stops it. */
+  observe(): () => void;
+}
+
+export function createMetrics(ports: Pick<WebPorts, 'bus' | 'published' | 'health' | 'mqttStats'>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tcx2mqtt_process_' });
   const duration = new Histogram({
@@ -20,28 +26,23 @@ export function createMetrics(gateway: Gateway): Registry {
   });
   // Endpoint names are paths with ids replaced; the call-log function's arguments are cut so labels stay few.
   const label = (endpoint: string) => endpoint.replace(/\(.*\)$/, '').slice(0, 80);
-  gateway.requestObservers.push((endpoint, status, ms) => {
-    duration.observe({ endpoint: label(endpoint) }, ms / 1000);
-    if (status === 0 || status >= 400) errors.inc({ endpoint: label(endpoint), status: String(status) });
-  });
-  // One state per scrape, shared by the collectors below (building it walks every extension).
-  let cached: { at: number; value: ReturnType<Gateway['state']> } | undefined;
-  const current = () => {
-    if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), value: gateway.state() };
-    return cached.value;
-  };
-  const state = () =>
-    current() as {
-      pbx: { active_calls?: number | null };
-      queues: { number: string; waiting_callers: number }[];
-      extensions: { number: string; registered: boolean }[];
+  const observe = () =>
+    ports.bus.on('pbxRequest', ({ endpoint, status, durationMs }) => {
+      duration.observe({ endpoint: label(endpoint) }, durationMs / 1000);
+      if (status === 0 || status >= 400) errors.inc({ endpoint: label(endpoint), status: String(status) });
+    });
+  const pbx = () =>
+    (ports.published.ofKind('pbx')[0]?.payload ?? {}) as {
+      active_calls?: number | null;
+      total_calls?: number;
+      missed_count?: number;
     };
   new Gauge({
     name: 'tcx2mqtt_active_calls',
     help: 'Calls in progress',
     registers: [registry],
     collect() {
-      this.set(state().pbx.active_calls ?? 0);
+      this.set(pbx().active_calls ?? 0);
     },
   });
   new Gauge({
@@ -50,7 +51,7 @@ export function createMetrics(gateway: Gateway): Registry {
     labelNames: ['outcome'],
     registers: [registry],
     collect() {
-      const fields = state().pbx as { total_calls?: number; missed_count?: number };
+      const fields = pbx();
       this.set({ outcome: 'all' }, fields.total_calls ?? 0);
       this.set({ outcome: 'missed' }, fields.missed_count ?? 0);
     },
@@ -62,7 +63,8 @@ export function createMetrics(gateway: Gateway): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const q of state().queues) this.set({ queue: q.number }, q.waiting_callers);
+      for (const { number, payload } of ports.published.ofKind('queue'))
+        this.set({ queue: number }, Number(payload.waiting_callers));
     },
   });
   new Gauge({
@@ -72,7 +74,8 @@ export function createMetrics(gateway: Gateway): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const e of state().extensions) this.set({ extension: e.number }, e.registered ? 1 : 0);
+      for (const { number, payload } of ports.published.ofKind('extension'))
+        this.set({ extension: number }, payload.registered === true ? 1 : 0);
     },
   });
   new Gauge({
@@ -80,7 +83,7 @@ export function createMetrics(gateway: Gateway): Registry {
     help: 'MQTT messages published since start',
     registers: [registry],
     collect() {
-      this.set(gateway.mqtt.stats.published);
+      this.set(ports.mqttStats().published);
     },
   });
   new Gauge({
@@ -88,7 +91,7 @@ export function createMetrics(gateway: Gateway): Registry {
     help: 'MQTT reconnections since start',
     registers: [registry],
     collect() {
-      this.set(gateway.mqtt.stats.reconnects);
+      this.set(ports.mqttStats().reconnects);
     },
   });
   new Gauge({
@@ -96,8 +99,8 @@ export function createMetrics(gateway: Gateway): Registry {
     help: '1 while the PBX answers',
     registers: [registry],
     collect() {
-      this.set(gateway.health.pbx ? 1 : 0);
+      this.set(ports.health().pbxReachable === true ? 1 : 0);
     },
   });
-  return registry;
+  return { registry, observe };
 }

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
-import type { Gateway } from '../gateway/gateway.ts';
 import type { Logger } from '../log.ts';
 import { PbxError } from '../pbx/errors.ts';
+import { apiState } from './api-state.ts';
 import { presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
 import { createMetrics } from './metrics.ts';
+import type { WebPorts } from './ports.ts';
 import { EventStream } from './sse.ts';
 import { handleWebhook } from './webhook.ts';
 
@@ -33,14 +34,18 @@ export class WebServer {
   private stopping = false;
   url = '';
 
+  private readonly unsubscribe: (() => void)[] = [];
+
   constructor(
-    private readonly gateway: Gateway,
+    private readonly ports: WebPorts,
     private readonly config: Config,
     private readonly log: Logger,
   ) {
-    this.metrics = createMetrics(gateway);
-    gateway.changes.on('state', () => this.scheduleState());
-    gateway.changes.on('call', (event) => this.events.send('call', event));
+    this.metrics = createMetrics(ports);
+  }
+
+  private state(): Record<string, unknown> {
+    return apiState(this.ports.published, this.ports.health());
   }
 
   /** State snapshots to the dashboards, at most four a second. */
@@ -48,11 +53,18 @@ export class WebServer {
     if (this.stateTimer || this.events.size === 0) return;
     this.stateTimer = setTimeout(() => {
       this.stateTimer = undefined;
-      this.events.send('state', this.gateway.state());
+      this.events.send('state', this.state());
     }, STATE_THROTTLE_MS);
   }
 
   async start(): Promise<string> {
+    const { bus } = this.ports;
+    this.unsubscribe.push(
+      this.metrics.observe(),
+      bus.on('state', () => this.scheduleState()),
+      bus.on('pbxHealth', () => this.scheduleState()),
+      bus.on('call', (event) => this.events.send('call', event)),
+    );
     const [host, portText] = splitListen(this.config.web.listen);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -77,6 +89,7 @@ export class WebServer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    for (const off of this.unsubscribe.splice(0)) off();
     clearTimeout(this.stateTimer);
     this.events.close();
     const server = this.server;
@@ -99,7 +112,7 @@ export class WebServer {
     const path = url.pathname;
 
     if (path.startsWith('/webhook/3cx'))
-      return handleWebhook(req, res, url, this.gateway, this.config, headers);
+      return handleWebhook(req, res, url, this.ports, this.config, headers);
     const open =
       this.config.web.open_metrics && (path === '/healthz' || path === '/readyz' || path === '/metrics');
     if (!open && !this.authorized(req, url)) {
@@ -132,25 +145,26 @@ export class WebServer {
     }
     switch (path) {
       case '/api/state':
-        return sendJson(res, 200, this.gateway.state(), headers);
+        return sendJson(res, 200, this.state(), headers);
       case '/api/events':
-        return this.events.add(res, headers, this.gateway.state());
+        return this.events.add(res, headers, this.state());
       case '/api/calls':
         return this.calls(res, url, headers);
       case '/healthz':
         return this.healthz(res, headers);
       case '/readyz': {
-        const health = this.gateway.health;
+        const health = this.ports.health();
+        const pbx = health.pbxReachable === true;
         return sendJson(
           res,
-          health.pbx && health.mqtt ? 200 : 503,
-          { pbx: health.pbx ? 'up' : 'down', mqtt: health.mqtt ? 'up' : 'down' },
+          pbx && health.mqttConnected ? 200 : 503,
+          { pbx: pbx ? 'up' : 'down', mqtt: health.mqttConnected ? 'up' : 'down' },
           headers,
         );
       }
       case '/metrics': {
-        const text = await this.metrics.metrics();
-        res.writeHead(200, { ...headers, 'content-type': this.metrics.contentType });
+        const text = await this.metrics.registry.metrics();
+        res.writeHead(200, { ...headers, 'content-type': this.metrics.registry.contentType });
         res.end(text);
         return;
       }
@@ -162,14 +176,14 @@ export class WebServer {
 
   private healthz(res: ServerResponse, headers: Record<string, string>): void {
     const { polling } = this.config;
-    const health = this.gateway.health;
+    const health = this.ports.health();
     // Liveness: the poll loops still run (a stuck loop would stop updating lastPollAt).
     const stale =
       Date.now() - health.lastPollAt > Math.max(polling.calls, polling.presence, polling.trunks) * 3 + 60_000;
     const down = [
       ...(stale ? ['poll loops'] : []),
-      ...(health.pbx ? [] : ['pbx']),
-      ...(health.mqtt ? [] : ['mqtt']),
+      ...(health.pbxReachable === true ? [] : ['pbx']),
+      ...(health.mqttConnected ? [] : ['mqtt']),
     ];
     sendJson(
       res,
@@ -202,28 +216,19 @@ export class WebServer {
     if (!/^\d{1,7}$/.test(offsetText)) return bad('offset must be a whole number');
     if (missed !== null && missed !== 'true' && missed !== 'false')
       return bad('missed must be true or false');
-    const calls = this.gateway.store.history({
+    const calls = this.ports.history({
       ...(from ? { from: new Date(from).toISOString() } : {}),
       ...(to ? { to: new Date(to).toISOString() } : {}),
       missed: missed === 'true',
       limit: Number(limitText),
       offset: Number(offsetText),
     });
-    sendJson(
-      res,
-      200,
-      {
-        calls: calls.map(
-          ({ main_call_history_id: _m, source: _s, start_day: _d, end_day: _e, ...call }) => call,
-        ),
-      },
-      headers,
-    );
+    sendJson(res, 200, { calls }, headers);
   }
 
   private async recording(res: ServerResponse, id: number, headers: Record<string, string>): Promise<void> {
     try {
-      const answer = await this.gateway.client.download(`Recordings/Pbx.DownloadRecording(recId=${id})`);
+      const answer = await this.ports.recording(id);
       if (answer.status !== 200) {
         for await (const _chunk of answer.body) {
           // drain

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.ts';
 import type { Journal } from '../domain/journal.ts';
-import type { Gateway } from '../gateway/gateway.ts';
+import type { WebPorts } from './ports.ts';
 import { BodyTooLarge, presentedToken, readBody, sameSecret, sendJson } from './http.ts';
 
 const CALL_TYPES = {
@@ -74,7 +74,7 @@ export async function handleWebhook(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  gateway: Gateway,
+  ports: Pick<WebPorts, 'contactName' | 'journal'>,
   config: Config,
   headers: Record<string, string>,
 ): Promise<void> {
@@ -86,7 +86,7 @@ export async function handleWebhook(
   try {
     if (url.pathname === '/webhook/3cx/lookup' && req.method === 'GET') {
       const number = url.searchParams.get('number') ?? '';
-      const name = gateway.calls.contactName(number);
+      const name = ports.contactName(number);
       return sendJson(
         res,
         200,
@@ -108,7 +108,7 @@ export async function handleWebhook(
     if (url.pathname !== '/webhook/3cx') return sendJson(res, 404, { error: 'not found' }, headers);
     const journal = parseJournal(fields);
     if (typeof journal === 'string') return sendJson(res, 400, { error: journal }, headers);
-    const result = gateway.journal(journal);
+    const result = ports.journal(journal);
     return sendJson(res, result.created ? 201 : 200, result, headers);
   } catch (error) {
     if (error instanceof BodyTooLarge)

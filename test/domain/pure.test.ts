@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseParty, partyDn } from '../../src/domain/dn.ts';
-import { extensionStatus, waitingCallers } from '../../src/domain/entity-states.ts';
+import { extensionStatus, waitingCallers } from '../../src/domain/call-activity.ts';
 import { diffRetained } from '../../src/domain/retained-diff.ts';
 import type { ActiveCall, Extension, Queue } from '../../src/domain/types.ts';
 import { Poller } from '../../src/gateway/poller.ts';

@@ -5,13 +5,27 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { Gateway } from '../../src/gateway/gateway.ts';
+import { App } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
+import type { SipService } from '../../src/sip/sip-service.ts';
+import type { CallStore } from '../../src/store/database.ts';
+import { apiState } from '../../src/web/api-state.ts';
 import { WebServer } from '../../src/web/server.ts';
 import type { SimHarness } from './pbx-http.ts';
 
+/** What tests read of a running gateway, as a user would see it through /api/state, /readyz and the database. */
+export interface GatewayView {
+  health: { pbx: boolean; mqtt: boolean; lastPollAt: number };
+  state(): Record<string, unknown>;
+  store: CallStore;
+  sip?: SipService;
+}
+
 export interface GatewayHarness {
-  gateway: Gateway;
+  app: App;
+  gateway: GatewayView;
+  /** Resolves once every unit has started. */
+  ready: Promise<unknown>;
   /** Set by startWeb. */
   web?: WebServer;
   config: Config;
@@ -67,27 +81,53 @@ export function startGateway(
       done();
     },
   });
-  const gateway = new Gateway({
+  const app = new App({
     config,
     log: createLogger('debug', sink),
     onFatal: (error) => fatal.push(error),
     discoveryTiming,
     callLogIntervalMs: 1000,
     callLogSettleMs: 1500,
+    serveWeb: false,
     ...(testOptions.now ? { now: testOptions.now } : {}),
   });
-  gateway.start();
-  return { gateway, config, logLines, fatal, stop: () => gateway.stop() };
+  const ready = app.start().catch((error: unknown) => fatal.push(error as Error));
+  const gateway: GatewayView = {
+    get health() {
+      const health = app.webPorts().health();
+      return { pbx: health.pbxReachable === true, mqtt: health.mqttConnected, lastPollAt: health.lastPollAt };
+    },
+    state: () => apiState(app.gateway.published, app.webPorts().health()),
+    get store() {
+      return app.store;
+    },
+    get sip() {
+      return app.sip;
+    },
+  };
+  return {
+    app,
+    gateway,
+    ready,
+    config,
+    logLines,
+    fatal,
+    stop: async () => {
+      await ready;
+      await app.stop();
+    },
+  };
 }
 
 /** The gateway's HTTP server on a free port; stopped with the harness. */
 export async function startWeb(harness: GatewayHarness): Promise<string> {
-  const web = new WebServer(harness.gateway, harness.config, createLogger('silent'));
+  await harness.ready;
+  const web = new WebServer(harness.app.webPorts(), harness.config, createLogger('silent'));
   harness.web = web;
-  const gateway = harness.gateway;
+  const stopGateway = harness.stop.bind(harness);
   harness.stop = async () => {
     await web.stop();
-    await gateway.stop();
+    await stopGateway();
   };
   return web.start();
 }

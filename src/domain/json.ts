@@ -1,0 +1,3 @@
+// JSON values as payloads carry them.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -1,0 +1,161 @@
+// Reconciliation rules (pure): how call-log rows and CRM journal entries are matched to the calls the gateway tracked,
+// and what each source may change. The call service does the reading and writing; the decisions are here.
+import { newCallRecord, type CallOutcome, type CallRecord } from './call.ts';
+import type { LoggedCall } from './call-log.ts';
+import type { Journal } from './journal.ts';
+import { sameNumber } from './phone-number.ts';
+
+/** The time windows of the matching rules, named (all in ms). */
+export const WINDOWS = {
+  /** A stored call seen under the logged call's PBX Id must have started this close to it. */
+  pbxIdMatch: 120_000,
+  /** A logged call without a usable PBX Id matches a stored call of the same caller starting this close. */
+  sameCallStart: 10_000,
+  /** Journal entries are searched among calls started this close... */
+  journalSearch: 120_000,
+  /** ...and match one whose start is this close. */
+  journalStart: 90_000,
+  /** The call log is read back at most this far. */
+  maxReconcile: 24 * 3600_000,
+  /** Each read overlaps the previous one by this much (rows the PBX writes late). */
+  callLogOverlap: 5 * 60_000,
+  /** The first read after a start without a sync mark covers this much. */
+  firstSync: 10 * 60_000,
+  /** A logged call must have ended this long ago before it counts as one the gateway did not see live. */
+  settle: 15_000,
+} as const;
+
+/** A call stored from polling whose PBX id the log does not carry: same direction, same caller, close start. */
+export function isSameLoggedCall(
+  stored: Pick<CallRecord, 'direction' | 'caller_number' | 'started_at'> & {
+    main_call_history_id: string | null;
+  },
+  logged: Pick<LoggedCall, 'direction' | 'callerNumber' | 'startedAt'>,
+): boolean {
+  return (
+    stored.main_call_history_id === null &&
+    stored.direction === logged.direction &&
+    Math.abs(Date.parse(stored.started_at) - logged.startedAt) <= WINDOWS.sameCallStart &&
+    (stored.caller_number === null ||
+      sameNumber(stored.caller_number, logged.callerNumber) ||
+      stored.caller_number === logged.callerNumber)
+  );
+}
+
+/** What the call log tells about a call the gateway stored: its own facts, the log's for what it could not see. */
+export function withLoggedFacts<C extends CallRecord>(
+  existing: C,
+  logged: LoggedCall,
+  options: { endedUnseen: boolean; recordingUrl: string | null; callerName: string | null; isVip: boolean },
+): C {
+  const callerNumber = existing.caller_number ?? logged.callerNumber;
+  return {
+    ...existing,
+    ...(options.endedUnseen
+      ? {
+          outcome: logged.outcome,
+          agent: logged.agent ?? existing.agent,
+          answered_at:
+            logged.answeredAt !== null ? new Date(logged.answeredAt).toISOString() : existing.answered_at,
+          ended_at: new Date(logged.endedAt).toISOString(),
+          duration: logged.duration,
+        }
+      : {}),
+    caller_number: callerNumber,
+    caller_name: existing.caller_name ?? options.callerName,
+    vip: existing.vip || options.isVip,
+    recording_url: existing.recording_url ?? options.recordingUrl,
+  };
+}
+
+/** A call only the call log saw (the gateway was down, or it was too short for a poll). */
+export function callFromLog(
+  logged: LoggedCall,
+  options: { recordingUrl: string | null; callerName: string | null; isVip: boolean },
+): CallRecord {
+  return newCallRecord({
+    id: `log-${logged.mainCallHistoryId}`,
+    pbx_call_ids: logged.callIds,
+    direction: logged.direction,
+    caller_number: logged.callerNumber,
+    caller_name: options.callerName,
+    called_number: logged.calledNumber,
+    called_name: logged.calledName,
+    agent: logged.agent,
+    status: 'ended',
+    outcome: logged.outcome,
+    started_at: new Date(logged.startedAt).toISOString(),
+    answered_at: logged.answeredAt !== null ? new Date(logged.answeredAt).toISOString() : null,
+    ended_at: new Date(logged.endedAt).toISOString(),
+    duration: logged.duration,
+    vip: options.isVip,
+    recording_url: options.recordingUrl,
+  });
+}
+
+const isInbound = (journal: Journal) => journal.callType === 'Inbound' || journal.callType === 'Missed';
+
+/** The tracked or stored call a journal entry reports: same direction, close start, agent and number. */
+export function journalMatch<C extends CallRecord>(
+  journal: Journal,
+  candidates: readonly C[],
+): C | undefined {
+  const inbound = isInbound(journal);
+  return candidates.find(
+    (c) =>
+      c.direction === (inbound ? 'inbound' : 'outbound') &&
+      Math.abs(Date.parse(c.started_at) - journal.startedAt) <= WINDOWS.journalStart &&
+      (journal.agent === null || c.agent === null || c.agent === journal.agent) &&
+      (sameNumber(inbound ? c.caller_number : c.called_number, journal.number) ||
+        (inbound && c.caller_number === null)),
+  );
+}
+
+/** A matched call with what the journal adds: the caller, where the gateway did not know it. */
+export function withJournalCaller<C extends CallRecord>(stored: C, journal: Journal): C {
+  if (!isInbound(journal)) return stored;
+  return {
+    ...stored,
+    caller_number: stored.caller_number ?? journal.number,
+    caller_name: stored.caller_name ?? journal.name,
+  };
+}
+
+const JOURNAL_OUTCOMES: Record<Journal['callType'], CallOutcome> = {
+  Inbound: 'answered',
+  Missed: 'missed',
+  Outbound: 'answered',
+  Notanswered: 'unanswered',
+};
+
+/** A call only the journal reported, with an id stable across repeats of the same report (idempotent). */
+export function callFromJournal(
+  journal: Journal,
+  id: string,
+  options: { callerName: string | null; isVip: boolean },
+): CallRecord {
+  const inbound = isInbound(journal);
+  const outcome = JOURNAL_OUTCOMES[journal.callType];
+  return newCallRecord({
+    id,
+    direction: inbound ? 'inbound' : 'outbound',
+    caller_number: inbound ? journal.number : journal.agent,
+    caller_name: inbound ? (journal.name ?? options.callerName) : null,
+    called_number: inbound ? null : journal.number,
+    called_name: inbound ? null : journal.name,
+    agent: journal.agent,
+    status: 'ended',
+    outcome,
+    started_at: new Date(journal.startedAt).toISOString(),
+    answered_at:
+      outcome === 'answered' ? new Date(journal.endedAt - journal.durationS * 1000).toISOString() : null,
+    ended_at: new Date(journal.endedAt).toISOString(),
+    duration: journal.durationS,
+    vip: inbound && options.isVip,
+  });
+}
+
+/** The key that makes a repeated journal report the same call. */
+export function journalKey(journal: Journal): string {
+  return `${journal.callType}|${journal.number}|${Math.floor(journal.startedAt / 1000)}|${journal.agent ?? ''}`;
+}
