@@ -20,10 +20,20 @@ export interface TrackerOptions {
   contactName: (number: string | null) => string | null;
 }
 
+/** A trunk call whose real caller number must come from the call log, with what to match it by. */
+export interface PendingCaller {
+  id: string;
+  pbxIds: number[];
+  trunkDn: string | null;
+  startedAt: number;
+}
+
 export interface TrackerResult {
   started: CallRecord[];
   changed: CallRecord[];
   ended: CallRecord[];
+  /** Ended calls whose real caller was still unknown. */
+  endedPending: PendingCaller[];
   events: CallEvent[];
 }
 
@@ -73,6 +83,15 @@ export function directionOf(callerKind: string, calleeKind: string): CallDirecti
   return INTERNAL_KINDS.has(callerKind as DnKind) ? 'internal' : undefined;
 }
 
+function pendingOf(tracked: Tracked): PendingCaller {
+  return {
+    id: tracked.record.id,
+    pbxIds: [...tracked.pbxIds],
+    trunkDn: tracked.trunkDn,
+    startedAt: Date.parse(tracked.record.started_at),
+  };
+}
+
 export class CallTracker {
   private readonly calls = new Map<string, Tracked>();
   private readonly byPbxId = new Map<number, string>();
@@ -97,15 +116,8 @@ export class CallTracker {
   }
 
   /** Calls whose caller number must still come from the call log, with what to match them by. */
-  unresolved(): { id: string; pbxIds: number[]; trunkDn: string | null; startedAt: number }[] {
-    return [...this.calls.values()]
-      .filter((t) => t.needsCallerId)
-      .map((t) => ({
-        id: t.record.id,
-        pbxIds: [...t.pbxIds],
-        trunkDn: t.trunkDn,
-        startedAt: Date.parse(t.record.started_at),
-      }));
+  unresolved(): PendingCaller[] {
+    return [...this.calls.values()].filter((t) => t.needsCallerId).map(pendingOf);
   }
 
   /** Calls that were in progress when the gateway stopped. */
@@ -145,7 +157,7 @@ export class CallTracker {
     const withClock = rows.find((r) => r.serverNow && !Number.isNaN(Date.parse(r.serverNow)));
     if (withClock) this.serverOffset = Date.parse(withClock.serverNow!) - local;
     const serverNow = local + this.serverOffset;
-    const result: TrackerResult = { started: [], changed: [], ended: [], events: [] };
+    const result: TrackerResult = { started: [], changed: [], ended: [], endedPending: [], events: [] };
 
     const rowsById = new Map<number, ActiveCall[]>();
     for (const row of rows) rowsById.set(row.id, [...(rowsById.get(row.id) ?? []), row]);
@@ -190,6 +202,7 @@ export class CallTracker {
       tracked.missing++;
       if (tracked.missing === 1) tracked.firstMissingAt = serverNow;
       if (tracked.missing < 2) continue; // one poll without it may be a glitch; two successful polls end it
+      if (tracked.needsCallerId) result.endedPending.push(pendingOf(tracked));
       const record = this.finish(tracked);
       result.ended.push(record);
       result.events.push({ event_type: 'ended', call: record });

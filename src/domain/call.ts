@@ -3,7 +3,8 @@
 export type CallDirection = 'inbound' | 'outbound' | 'internal' | 'external';
 export type CallStatus = 'routing' | 'ringing' | 'talking' | 'held' | 'voicemail' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'voicemail' | 'unanswered';
-export const CALL_EVENT_TYPES = ['ringing', 'answered', 'ended', 'missed', 'voicemail'] as const;
+/** `updated`: a caller found after the call's end event went out (CONTRACT §3). */
+export const CALL_EVENT_TYPES = ['ringing', 'answered', 'ended', 'missed', 'voicemail', 'updated'] as const;
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 
 export interface CallRecord {

@@ -87,7 +87,8 @@ export const PBX = defineKind<PbxPayload>({
       event: 'call',
       platform: 'event',
       name: 'Call',
-      description: 'every call event (ringing, answered, ended, missed, voicemail) with the call object',
+      description:
+        'every call event (ringing, answered, ended, missed, voicemail; updated when a caller is found late) with the call object',
       icon: 'mdi:phone-log',
     },
     {

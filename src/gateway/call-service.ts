@@ -5,12 +5,13 @@ import { createHash } from 'node:crypto';
 import type { CallEvent, CallFields, CallRecord } from '../domain/call.ts';
 import { callStateOf, isMissed } from '../domain/call.ts';
 import { findCallerInLog, groupLegs, legEnd, loggedCall, type CallLogLeg } from '../domain/call-log.ts';
+import { CALLER_LOOKUP, CallerLookup } from '../domain/caller-lookup.ts';
 import { CallTracker } from '../domain/call-tracker.ts';
 import type { Contact } from '../domain/contact.ts';
 import type { Directory } from '../domain/directory.ts';
 import type { Journal } from '../domain/journal.ts';
 import { localDay } from '../domain/local-day.ts';
-import { sameNumber, vipMatcher } from '../domain/phone-number.ts';
+import { normaliseNumber, sameNumber, vipMatcher } from '../domain/phone-number.ts';
 import {
   callFromJournal,
   callFromLog,
@@ -47,8 +48,10 @@ export class CallService {
   private readonly now: () => number;
   /** Calls in progress when the gateway last stopped: their end happened unseen, so the call log's times win. */
   private readonly restored = new Set<string>();
-  /** A restored call ended: the call log should be read now rather than at the next interval. */
-  private restoredEnded = false;
+  /** The call log should be read now rather than at the next interval (a caller to find, a restored call ended). */
+  private callLogWanted = false;
+  /** Trunk calls waiting for their real caller: end events held, late callers announced as `updated`. */
+  private readonly lookup = new CallerLookup();
 
   constructor(private readonly options: CallServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -98,16 +101,35 @@ export class CallService {
       if (!store.insertCall(this.stored(call))) store.updateCall(this.stored(call)); // restored after a restart
     }
     for (const call of [...result.changed, ...result.ended]) this.saveKeepingLogFacts(call);
-    if (result.ended.some((call) => this.restored.has(call.id))) this.restoredEnded = true;
+    if (result.ended.some((call) => this.restored.has(call.id))) this.callLogWanted = true;
     store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString());
-    return result.events;
+    const taken = this.lookup.take(result.events, this.tracker.unresolved(), result.endedPending, this.now());
+    if (taken.readNow) this.callLogWanted = true;
+    return taken.events;
   }
 
-  /** Whether the call log should be read at once: a call that ended while the gateway was down needs its times. */
+  /** Whether the call log should be read at once: a caller to look up, or a call that ended unseen needs its times. */
   takeCallLogRequest(): boolean {
-    const wanted = this.restoredEnded;
-    this.restoredEnded = false;
+    const wanted = this.callLogWanted;
+    this.callLogWanted = false;
     return wanted;
+  }
+
+  /** How long until the next call-log read: fast while a caller is wanted soon, else the normal interval. */
+  callLogInterval(normalMs: number): number {
+    return this.lookup.wantsFastReads(this.now())
+      ? Math.min(normalMs, CALLER_LOOKUP.fastIntervalMs)
+      : normalMs;
+  }
+
+  /** Held end events whose wait is over (they go out without the caller; `updated` follows if it is found). */
+  releaseHeld(): CallEvent[] {
+    return this.lookup.expire(this.now());
+  }
+
+  /** When releaseHeld should next be called (epoch ms on the local clock), if anything is held. */
+  get nextRelease(): number | undefined {
+    return this.lookup.nextExpiry();
   }
 
   /** Updates a tracked call without losing what the call log already told (main id, recording, real caller). */
@@ -153,7 +175,9 @@ export class CallService {
     for (const pending of this.tracker.unresolved()) {
       const number = findCallerInLog(pending, legs);
       const updated = number ? this.tracker.resolveCaller(pending.id, number) : undefined;
-      if (updated) this.saveKeepingLogFacts(updated);
+      if (!updated) continue;
+      this.saveKeepingLogFacts(updated);
+      events.push(...this.lookup.resolved(updated));
     }
     const active = this.tracker.activePbxIds;
     let latestSettled = 0;
@@ -191,7 +215,31 @@ export class CallService {
         if (isMissed(call)) events.push({ event_type: 'missed', call });
       }
     }
+    events.push(...this.resolveEnded(legs));
     store.setMeta('call_log_synced_to', new Date(Math.max(now - settle, latestSettled)).toISOString());
+    return events;
+  }
+
+  /** Ended trunk calls still without their caller: from the rows matched above, or by trunk and start time. */
+  private resolveEnded(legs: readonly CallLogLeg[]): CallEvent[] {
+    const { store } = this.options;
+    const events: CallEvent[] = [];
+    for (const pending of this.lookup.endedPending()) {
+      let stored = store.getCall(pending.id);
+      if (!stored) continue;
+      if (stored.caller_number === null) {
+        const number = normaliseNumber(findCallerInLog(pending, legs));
+        if (number === null) continue;
+        stored = {
+          ...stored,
+          caller_number: number,
+          caller_name: this.contactName(number) ?? stored.caller_name,
+          vip: this.isVip(number),
+        };
+        store.updateCall(stored);
+      }
+      events.push(...this.lookup.resolved(plainCall(stored)));
+    }
     return events;
   }
 
@@ -250,8 +298,14 @@ export class CallService {
     // The store, not memory: the call log may have added the real caller or a recording since the call ended.
     const lastEnded = store.recentCalls(1)[0] ?? null;
     const latest = active[active.length - 1] ?? lastEnded;
-    const counts = store.countsForDay(localDay(this.now(), timeZone));
-    const lastMissed = store.recentCalls(1, true)[0];
+    const today = localDay(this.now(), timeZone);
+    const counts = store.countsForDay(today);
+    // A miss whose caller is still looked up counts (with its caller) once the lookup ends, at most holdMs later.
+    const held = this.lookup.heldEnded();
+    const heldMissed = [...held]
+      .map((id) => store.getCall(id))
+      .filter((c) => c && isMissed(c) && c.end_day === today);
+    const lastMissed = this.recentWithout(held, 1, true)[0];
     return {
       call_state: callStateOf(active),
       caller_number: latest?.caller_number ?? null,
@@ -265,7 +319,7 @@ export class CallService {
       active_calls: active.length,
       last_missed_caller: lastMissed ? (lastMissed.caller_number ?? lastMissed.caller_name) : null,
       last_missed_time: lastMissed?.ended_at ?? null,
-      missed_count: counts.missed,
+      missed_count: counts.missed - heldMissed.length,
       total_calls: counts.total,
       calls_lifetime: store.lifetimeCalls,
     };
@@ -273,12 +327,18 @@ export class CallService {
 
   /** `calls/active`, `calls/recent`, `calls/missed`: call objects, without the store's own columns. */
   lists(): CallLists {
-    const { store, recentLimit, missedLimit } = this.options;
+    const { recentLimit, missedLimit } = this.options;
+    const held = this.lookup.heldEnded();
     return {
       active: this.tracker.active,
-      recent: store.recentCalls(recentLimit).map(plainCall),
-      missed: store.recentCalls(missedLimit, true).map(plainCall),
+      recent: this.recentWithout(held, recentLimit, false).map(plainCall),
+      missed: this.recentWithout(held, missedLimit, true).map(plainCall),
     };
+  }
+
+  private recentWithout(held: ReadonlySet<string>, limit: number, missedOnly: boolean): StoredCall[] {
+    const rows = this.options.store.recentCalls(limit + held.size, missedOnly);
+    return rows.filter((c) => !held.has(c.id)).slice(0, limit);
   }
 
   purge(retentionDays: number): number {

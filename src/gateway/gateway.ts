@@ -11,10 +11,10 @@ import { nextLocalMidnight } from '../domain/local-day.ts';
 import type { Extension, PbxSnapshot } from '../domain/types.ts';
 import { projectEntities, PublishedState } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
-import { fetchCallLog } from '../pbx/call-log.ts';
 import type { PbxClient } from '../pbx/client.ts';
 import { fetchActiveCalls } from '../pbx/endpoints.ts';
 import type { CallStore } from '../store/database.ts';
+import { CallLogSync } from './call-log-sync.ts';
 import { CallService } from './call-service.ts';
 import { readDirectory, readTrunks } from './pbx-reads.ts';
 import { PbxHealthTracker } from './pbx-health.ts';
@@ -43,11 +43,10 @@ export class Gateway {
   private readonly snapshot: PbxSnapshot = { reachable: false };
   private readonly tracker: PbxHealthTracker;
   private readonly pollers: Poller[];
-  private readonly callLog: Poller;
+  private readonly callLog: CallLogSync;
   private voicemailNumber: string | null = null;
   private sip?: SipFields;
   private midnightTimer?: NodeJS.Timeout;
-  private callLogFailing = false;
   private readonly now: () => number;
 
   constructor(private readonly options: GatewayOptions) {
@@ -81,45 +80,35 @@ export class Gateway {
         onSuccess: () => this.tracker.success(name),
         onFailure: (error) => this.tracker.failure(name, error),
       });
-    this.callLog = new Poller({
-      name: 'calllog',
-      // Every 30 s; every 5 s while a trunk call waits for its real caller number.
-      intervalMs: () => {
-        const normal = options.callLogIntervalMs ?? 30_000;
-        return this.calls.tracker.unresolved().length > 0 ? Math.min(normal, 5000) : normal;
+    this.callLog = new CallLogSync({
+      client,
+      calls: this.calls,
+      log,
+      intervalMs: options.callLogIntervalMs ?? 30_000,
+      tracking: () => this.tracking,
+      onEvents: (events) => {
+        this.emitCalls(events);
+        this.publish();
       },
-      task: () => this.syncCallLog(),
-      onSuccess: () => {
-        if (this.callLogFailing) log.info('call log readable again');
-        this.callLogFailing = false;
-      },
-      // The call log needs the Reports role; its failures never make the PBX "unreachable".
-      onFailure: (error) => {
-        if (!this.callLogFailing)
-          log.warn(
-            { err: error instanceof Error ? error.message : String(error) },
-            'reading the call log failed',
-          );
-        this.callLogFailing = true;
-      },
+      now: this.now,
     });
     this.pollers = [
       poller('presence', config.polling.presence, () => this.pollDirectory()),
       poller('trunks', config.polling.trunks, () => this.pollTrunks()),
       poller('calls', config.polling.calls, () => this.pollCalls()),
-      this.callLog,
     ];
   }
 
   start(): void {
     this.calls.restore();
-    this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, calls, then the call log
+    this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, then calls
+    this.callLog.start(this.pollers.length * 50);
     this.scheduleMidnight();
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.midnightTimer);
-    await Promise.all(this.pollers.map((p) => p.stop()));
+    await Promise.all([...this.pollers.map((p) => p.stop()), this.callLog.stop()]);
   }
 
   get health(): PbxHealth {
@@ -172,15 +161,8 @@ export class Gateway {
     this.snapshot.activeCalls = rows;
     if (this.tracking) {
       this.emitCalls(this.calls.observe(rows, new Directory(this.snapshot, this.voicemailNumber)));
-      if (this.calls.takeCallLogRequest()) void this.callLog.run(); // times of calls that ended unseen
+      this.callLog.afterCallsPoll();
     }
-    this.publish();
-  }
-
-  private async syncCallLog(): Promise<void> {
-    if (!this.tracking) return;
-    const { from, to } = this.calls.syncWindow();
-    this.emitCalls(this.calls.applyCallLog(await fetchCallLog(this.options.client, from, to)));
     this.publish();
   }
 
