@@ -9,3 +9,10 @@ export interface Journal {
   endedAt: number;
   durationS: number;
 }
+
+/** What a journal entry did: merged into (or stored as) call `id`, or `deferred` until a call in progress ends. */
+export interface JournalAnswer {
+  created: boolean;
+  id: string | null;
+  deferred?: boolean;
+}

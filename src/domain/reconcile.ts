@@ -15,6 +15,8 @@ export const WINDOWS = {
   journalSearch: 120_000,
   /** ...and match one whose start is this close. */
   journalStart: 90_000,
+  /** A journal entry that fits a call still in progress waits this long for it to end. */
+  journalWait: 30_000,
   /** The call log is read back at most this far. */
   maxReconcile: 24 * 3600_000,
   /** Each read overlaps the previous one by this much (rows the PBX writes late). */
@@ -42,13 +44,23 @@ export function isSameLoggedCall(
   );
 }
 
-/** What the call log tells about a call the gateway stored: its own facts, the log's for what it could not see. */
+/**
+ * What the call log tells about a call the gateway stored: its own facts, the log's for what it could not see. The
+ * log's caller wins over one the CRM webhook filled in, never the other way round.
+ */
 export function withLoggedFacts<C extends CallRecord>(
   existing: C,
   logged: LoggedCall,
-  options: { endedUnseen: boolean; recordingUrl: string | null; callerName: string | null; isVip: boolean },
+  options: {
+    endedUnseen: boolean;
+    recordingUrl: string | null;
+    callerFromWebhook: boolean;
+    callerName: (number: string | null) => string | null;
+    isVip: (number: string | null) => boolean;
+  },
 ): C {
-  const callerNumber = existing.caller_number ?? logged.callerNumber;
+  const logWins = options.callerFromWebhook && logged.callerNumber !== null;
+  const callerNumber = logWins ? logged.callerNumber : (existing.caller_number ?? logged.callerNumber);
   return {
     ...existing,
     ...(options.endedUnseen
@@ -62,8 +74,10 @@ export function withLoggedFacts<C extends CallRecord>(
         }
       : {}),
     caller_number: callerNumber,
-    caller_name: existing.caller_name ?? options.callerName,
-    vip: existing.vip || options.isVip,
+    caller_name: logWins
+      ? options.callerName(callerNumber)
+      : (existing.caller_name ?? options.callerName(callerNumber)),
+    vip: (existing.vip && !logWins) || options.isVip(callerNumber),
     recording_url: existing.recording_url ?? options.recordingUrl,
   };
 }
@@ -95,38 +109,73 @@ export function callFromLog(
 
 const isInbound = (journal: Journal) => journal.callType === 'Inbound' || journal.callType === 'Missed';
 
-/** The tracked or stored call a journal entry reports: same direction, close start, agent and number. */
-export function journalMatch<C extends CallRecord>(
-  journal: Journal,
-  candidates: readonly C[],
-): C | undefined {
-  const inbound = isInbound(journal);
-  return candidates.find(
-    (c) =>
-      c.direction === (inbound ? 'inbound' : 'outbound') &&
-      Math.abs(Date.parse(c.started_at) - journal.startedAt) <= WINDOWS.journalStart &&
-      (journal.agent === null || c.agent === null || c.agent === journal.agent) &&
-      (sameNumber(inbound ? c.caller_number : c.called_number, journal.number) ||
-        (inbound && c.caller_number === null)),
-  );
-}
-
-/** A matched call with what the journal adds: the caller, where the gateway did not know it. */
-export function withJournalCaller<C extends CallRecord>(stored: C, journal: Journal): C {
-  if (!isInbound(journal)) return stored;
-  return {
-    ...stored,
-    caller_number: stored.caller_number ?? journal.number,
-    caller_name: stored.caller_name ?? journal.name,
-  };
-}
-
 const JOURNAL_OUTCOMES: Record<Journal['callType'], CallOutcome> = {
   Inbound: 'answered',
   Missed: 'missed',
   Outbound: 'answered',
   Notanswered: 'unanswered',
 };
+
+/** What to do with a journal entry (3CX's CRM journaling, posted after the call). */
+export type JournalDecision<C> =
+  /** A call with the journal's number: nothing to add. */
+  | { kind: 'same'; call: C }
+  /** The only ended call that fits, its caller unknown: the journal may fill it in. */
+  | { kind: 'fill'; call: C }
+  /** A call that fits is still in progress here (the gateway sees ends a poll or two late): decide when it ends. */
+  | { kind: 'wait' }
+  /** Several calls fit: change nothing, so no caller is ever cross-assigned. */
+  | { kind: 'ambiguous' }
+  /** Nothing fits: a call the gateway did not see. */
+  | { kind: 'new' };
+
+/**
+ * The call a journal entry reports. A caller is filled in only where exactly one ended call fits on direction,
+ * agent, time and outcome; a call still ringing is never one (journaling comes after the call). `final` once the
+ * entry has waited WINDOWS.journalWait for calls in progress to end.
+ */
+export function decideJournal<C extends CallRecord>(
+  journal: Journal,
+  candidates: readonly C[],
+  final: boolean,
+): JournalDecision<C> {
+  const inbound = isInbound(journal);
+  const fits = candidates.filter(
+    (c) =>
+      c.direction === (inbound ? 'inbound' : 'outbound') &&
+      Math.abs(Date.parse(c.started_at) - journal.startedAt) <= WINDOWS.journalStart &&
+      (journal.agent === null || c.agent === null || c.agent === journal.agent),
+  );
+  const numberOf = (c: C) => (inbound ? c.caller_number : c.called_number);
+  const same = fits
+    .filter((c) => sameNumber(numberOf(c), journal.number))
+    .sort((a, b) => distance(a, journal) - distance(b, journal))[0];
+  if (same) return { kind: 'same', call: same };
+  const unknown = fits.filter((c) => numberOf(c) === null);
+  const running = unknown.filter((c) => c.ended_at === null);
+  const ended = unknown.filter((c) => c.ended_at !== null && outcomeFits(c.outcome, journal));
+  if (running.length > 0 && !final) return { kind: 'wait' };
+  if (ended.length === 1) return { kind: 'fill', call: ended[0]! };
+  if (ended.length > 1) return { kind: 'ambiguous' };
+  return { kind: 'new' };
+}
+
+const distance = (c: CallRecord, journal: Journal) => Math.abs(Date.parse(c.started_at) - journal.startedAt);
+
+function outcomeFits(outcome: CallOutcome | null, journal: Journal): boolean {
+  const expected = JOURNAL_OUTCOMES[journal.callType];
+  return expected === 'missed' ? outcome === 'missed' || outcome === 'voicemail' : outcome === expected;
+}
+
+/** A matched call with what the journal adds: the number it reports, where the gateway did not know it. */
+export function withJournalCaller<C extends CallRecord>(stored: C, journal: Journal): C {
+  if (!isInbound(journal)) return { ...stored, called_number: stored.called_number ?? journal.number };
+  return {
+    ...stored,
+    caller_number: stored.caller_number ?? journal.number,
+    caller_name: stored.caller_name ?? journal.name,
+  };
+}
 
 /** A call only the journal reported, with an id stable across repeats of the same report (idempotent). */
 export function callFromJournal(

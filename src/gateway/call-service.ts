@@ -2,10 +2,12 @@
 // polls, downtime, real caller IDs) and CRM journal entries by the rules of domain/reconcile.ts, and builds the call
 // fields and lists that get published.
 import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema.ts';
 import type { CallEvent, CallFields, CallRecord } from '../domain/call.ts';
-import { callStateOf, isMissed } from '../domain/call.ts';
+import { isMissed } from '../domain/call.ts';
 import { findCallerInLog, groupLegs, legEnd, loggedCall, type CallLogLeg } from '../domain/call-log.ts';
 import { CALLER_LOOKUP, CallerLookup } from '../domain/caller-lookup.ts';
+import { CallViews, type CallLists } from './call-views.ts';
 import { CallTracker } from '../domain/call-tracker.ts';
 import type { Contact } from '../domain/contact.ts';
 import type { Directory } from '../domain/directory.ts';
@@ -16,15 +18,29 @@ import {
   callFromJournal,
   callFromLog,
   isSameLoggedCall,
+  decideJournal,
   journalKey,
-  journalMatch,
   WINDOWS,
   withJournalCaller,
   withLoggedFacts,
 } from '../domain/reconcile.ts';
 import type { ActiveCall } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
-import { plainCall, type CallSource, type CallStore, type StoredCall } from '../store/database.ts';
+import {
+  plainCall,
+  type CallerSource,
+  type CallSource,
+  type CallStore,
+  type StoredCall,
+} from '../store/database.ts';
+
+export interface JournalResult {
+  created: boolean;
+  /** The call the entry was merged into or stored as; null when it waits or fits several calls. */
+  id: string | null;
+  deferred?: boolean;
+  events: CallEvent[];
+}
 
 export interface CallServiceOptions {
   store: CallStore;
@@ -39,8 +55,6 @@ export interface CallServiceOptions {
   settleMs?: number;
 }
 
-export type CallLists = Record<'active' | 'recent' | 'missed', CallRecord[]>;
-
 export class CallService {
   readonly tracker: CallTracker;
   private contacts: Contact[] = [];
@@ -52,10 +66,34 @@ export class CallService {
   private callLogWanted = false;
   /** Trunk calls waiting for their real caller: end events held, late callers announced as `updated`. */
   private readonly lookup = new CallerLookup();
+  private readonly views: CallViews;
+  /** Journal entries waiting for a call in progress to end (WINDOWS.journalWait at most). */
+  private readonly pendingJournals: { journal: Journal; since: number }[] = [];
+
+  static forConfig(
+    config: Config,
+    store: CallStore,
+    log: Logger,
+    now: () => number,
+    settleMs?: number,
+  ): CallService {
+    return new CallService({
+      store,
+      timeZone: config.pbx.timezone,
+      vip: config.contacts.vip,
+      recentLimit: config.history.recent_calls,
+      missedLimit: config.history.recent_missed_calls,
+      publicUrl: (config.web.public_url ?? `http://${config.web.listen}`).replace(/\/$/, ''),
+      log,
+      now,
+      ...(settleMs !== undefined ? { settleMs } : {}),
+    });
+  }
 
   constructor(private readonly options: CallServiceOptions) {
     this.now = options.now ?? Date.now;
     this.isVip = vipMatcher(options.vip);
+    this.views = new CallViews(options);
     this.tracker = new CallTracker({
       now: this.now,
       isVip: this.isVip,
@@ -81,13 +119,19 @@ export class CallService {
 
   private stored(
     call: CallRecord,
-    extra: { main_call_history_id?: string | null; source?: CallSource } = {},
+    extra: {
+      main_call_history_id?: string | null;
+      source?: CallSource;
+      caller_source?: CallerSource | null;
+    } = {},
   ) {
     const { timeZone } = this.options;
     return {
       ...call,
       main_call_history_id: extra.main_call_history_id ?? null,
       source: extra.source ?? 'poll',
+      caller_source:
+        extra.caller_source !== undefined ? extra.caller_source : call.caller_number ? 'pbx' : null,
       start_day: localDay(Date.parse(call.started_at), timeZone),
       end_day: call.ended_at ? localDay(Date.parse(call.ended_at), timeZone) : null,
     } satisfies StoredCall;
@@ -105,7 +149,7 @@ export class CallService {
     store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString());
     const taken = this.lookup.take(result.events, this.tracker.unresolved(), result.endedPending, this.now());
     if (taken.readNow) this.callLogWanted = true;
-    return taken.events;
+    return [...taken.events, ...(this.pendingJournals.length > 0 ? this.retryJournals() : [])];
   }
 
   /** Whether the call log should be read at once: a caller to look up, or a call that ended unseen needs its times. */
@@ -132,10 +176,14 @@ export class CallService {
     return this.lookup.nextExpiry();
   }
 
-  /** Updates a tracked call without losing what the call log already told (main id, recording, real caller). */
-  private saveKeepingLogFacts(call: CallRecord): void {
+  /**
+   * Updates a tracked call without losing what the call log or webhook already told (main id, recording, caller).
+   * `callerSource` names who gave the call's caller when it is new: the tracker (ActiveCalls) or the call log.
+   */
+  private saveKeepingLogFacts(call: CallRecord, callerSource: CallerSource = 'pbx'): void {
     const { store } = this.options;
     const existing = store.getCall(call.id);
+    const keepCaller = call.caller_number === null || call.caller_number === existing?.caller_number;
     const merged: CallRecord = {
       ...call,
       caller_number: call.caller_number ?? existing?.caller_number ?? null,
@@ -146,6 +194,7 @@ export class CallService {
       this.stored(merged, {
         main_call_history_id: existing?.main_call_history_id ?? null,
         source: existing?.source ?? 'poll',
+        caller_source: keepCaller ? (existing?.caller_source ?? null) : callerSource,
       }),
     );
   }
@@ -176,7 +225,7 @@ export class CallService {
       const number = findCallerInLog(pending, legs);
       const updated = number ? this.tracker.resolveCaller(pending.id, number) : undefined;
       if (!updated) continue;
-      this.saveKeepingLogFacts(updated);
+      this.saveKeepingLogFacts(updated, 'calllog');
       events.push(...this.lookup.resolved(updated));
     }
     const active = this.tracker.activePbxIds;
@@ -188,14 +237,22 @@ export class CallService {
       if (existing) {
         const endedUnseen = this.restored.has(existing.id) && existing.ended_at !== null;
         if (endedUnseen) this.restored.delete(existing.id);
-        const callerNumber = existing.caller_number ?? logged.callerNumber;
         const merged = withLoggedFacts(existing, logged, {
           endedUnseen,
           recordingUrl,
-          callerName: this.contactName(callerNumber) ?? logged.callerName,
-          isVip: this.isVip(callerNumber),
+          callerFromWebhook: existing.caller_source === 'webhook',
+          callerName: (number) => this.contactName(number) ?? logged.callerName,
+          isVip: this.isVip,
         });
-        store.updateCall(this.stored(merged, { main_call_history_id: mainId, source: existing.source }));
+        const callerSource =
+          merged.caller_number === existing.caller_number ? existing.caller_source : 'calllog';
+        store.updateCall(
+          this.stored(merged, {
+            main_call_history_id: mainId,
+            source: existing.source,
+            caller_source: callerSource,
+          }),
+        );
         continue;
       }
       const lastEnd = Math.max(...group.map(legEnd));
@@ -206,7 +263,11 @@ export class CallService {
         callerName: this.contactName(logged.callerNumber) ?? logged.callerName,
         isVip: this.isVip(logged.callerNumber),
       });
-      if (store.insertCall(this.stored(call, { main_call_history_id: mainId, source: 'calllog' }))) {
+      if (
+        store.insertCall(
+          this.stored(call, { main_call_history_id: mainId, source: 'calllog', caller_source: 'calllog' }),
+        )
+      ) {
         this.options.log.info(
           { call: call.id, outcome: call.outcome },
           'call found in the call log that polling did not see',
@@ -235,6 +296,7 @@ export class CallService {
           caller_number: number,
           caller_name: this.contactName(number) ?? stored.caller_name,
           vip: this.isVip(number),
+          caller_source: 'calllog',
         };
         store.updateCall(stored);
       }
@@ -260,10 +322,17 @@ export class CallService {
   }
 
   /**
-   * A call reported by 3CX's CRM journaling: merged into the call the poller recorded (same time, number and agent)
-   * or stored as a call the gateway did not see. Idempotent: the same report twice is one call.
+   * A call reported by 3CX's CRM journaling (domain/reconcile.ts decideJournal): merged into the call the gateway
+   * recorded, or stored as one it did not see; while a call that fits is still in progress here, held until it ends.
+   * Idempotent: the same report twice is one call.
    */
-  mergeJournal(journal: Journal): { created: boolean; id: string; events: CallEvent[] } {
+  mergeJournal(journal: Journal): JournalResult {
+    const result = this.applyJournal(journal, false);
+    if (result.deferred) this.pendingJournals.push({ journal, since: this.now() });
+    return result;
+  }
+
+  private applyJournal(journal: Journal, final: boolean): JournalResult {
     const { store } = this.options;
     const candidates = [
       ...this.tracker.active,
@@ -273,72 +342,53 @@ export class CallService {
         limit: 100,
       }),
     ];
-    const match = journalMatch(journal, candidates);
-    if (match) {
-      const stored = store.getCall(match.id);
-      if (stored) store.updateCall(withJournalCaller(stored, journal));
-      return { created: false, id: match.id, events: [] };
+    const decision = decideJournal(journal, candidates, final);
+    switch (decision.kind) {
+      case 'wait':
+        return { created: false, id: null, deferred: true, events: [] };
+      case 'ambiguous':
+        this.options.log.info('a journal entry fits several calls: nothing changed');
+        return { created: false, id: null, events: [] };
+      case 'same':
+        return { created: false, id: decision.call.id, events: [] };
+      case 'fill': {
+        const stored = store.getCall(decision.call.id);
+        if (stored) store.updateCall({ ...withJournalCaller(stored, journal), caller_source: 'webhook' });
+        return { created: false, id: decision.call.id, events: [] };
+      }
     }
     const id = `hook-${createHash('sha1').update(journalKey(journal)).digest('hex').slice(0, 16)}`;
     const call = callFromJournal(journal, id, {
       callerName: this.contactName(journal.number),
       isVip: this.isVip(journal.number),
     });
-    const created = store.insertCall(this.stored(call, { source: 'webhook' }));
+    const created = store.insertCall(this.stored(call, { source: 'webhook', caller_source: 'webhook' }));
     const events: CallEvent[] = created
       ? [{ event_type: 'ended', call }, ...(isMissed(call) ? [{ event_type: 'missed' as const, call }] : [])]
       : [];
     return { created, id: call.id, events };
   }
 
+  /** Journal entries that waited for a call to end: decided once it did, or finally after journalWait. */
+  private retryJournals(): CallEvent[] {
+    const events: CallEvent[] = [];
+    const now = this.now();
+    for (const pending of this.pendingJournals.splice(0)) {
+      const result = this.applyJournal(pending.journal, now - pending.since >= WINDOWS.journalWait);
+      if (result.deferred) this.pendingJournals.push(pending);
+      events.push(...result.events);
+    }
+    return events;
+  }
+
   /** The call fields of `<b>/pbx` (CONTRACT "Derived values"), dependencies first. */
   pbxFields(): CallFields {
-    const { store, timeZone } = this.options;
-    const active = this.tracker.active;
-    // The store, not memory: the call log may have added the real caller or a recording since the call ended.
-    const lastEnded = store.recentCalls(1)[0] ?? null;
-    const latest = active[active.length - 1] ?? lastEnded;
-    const today = localDay(this.now(), timeZone);
-    const counts = store.countsForDay(today);
-    // A miss whose caller is still looked up counts (with its caller) once the lookup ends, at most holdMs later.
-    const held = this.lookup.heldEnded();
-    const heldMissed = [...held]
-      .map((id) => store.getCall(id))
-      .filter((c) => c && isMissed(c) && c.end_day === today);
-    const lastMissed = this.recentWithout(held, 1, true)[0];
-    return {
-      call_state: callStateOf(active),
-      caller_number: latest?.caller_number ?? null,
-      caller_name: latest?.caller_name ?? null,
-      called_number: latest?.called_number ?? null,
-      call_direction: latest?.direction ?? null,
-      call_agent: latest?.agent ?? null,
-      call_timestamp: latest?.started_at ?? null,
-      call_duration: lastEnded?.duration ?? null,
-      recording_url: lastEnded?.recording_url ?? null,
-      active_calls: active.length,
-      last_missed_caller: lastMissed ? (lastMissed.caller_number ?? lastMissed.caller_name) : null,
-      last_missed_time: lastMissed?.ended_at ?? null,
-      missed_count: counts.missed - heldMissed.length,
-      total_calls: counts.total,
-      calls_lifetime: store.lifetimeCalls,
-    };
+    return this.views.fields(this.tracker.active, this.lookup.heldEnded(), this.now());
   }
 
-  /** `calls/active`, `calls/recent`, `calls/missed`: call objects, without the store's own columns. */
+  /** `calls/active`, `calls/recent`, `calls/missed`. */
   lists(): CallLists {
-    const { recentLimit, missedLimit } = this.options;
-    const held = this.lookup.heldEnded();
-    return {
-      active: this.tracker.active,
-      recent: this.recentWithout(held, recentLimit, false).map(plainCall),
-      missed: this.recentWithout(held, missedLimit, true).map(plainCall),
-    };
-  }
-
-  private recentWithout(held: ReadonlySet<string>, limit: number, missedOnly: boolean): StoredCall[] {
-    const rows = this.options.store.recentCalls(limit + held.size, missedOnly);
-    return rows.filter((c) => !held.has(c.id)).slice(0, limit);
+    return this.views.lists(this.tracker.active, this.lookup.heldEnded(), this.now());
   }
 
   purge(retentionDays: number): number {

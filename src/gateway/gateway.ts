@@ -6,8 +6,7 @@ import type { SipFields } from '../domain/alarm.ts';
 import type { CallEvent, CallRecord } from '../domain/call.ts';
 import { Directory } from '../domain/directory.ts';
 import type { PbxHealth } from '../domain/health.ts';
-import type { Journal } from '../domain/journal.ts';
-import { nextLocalMidnight } from '../domain/local-day.ts';
+import type { Journal, JournalAnswer } from '../domain/journal.ts';
 import type { Extension, PbxSnapshot } from '../domain/types.ts';
 import { projectEntities, PublishedState } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
@@ -16,6 +15,7 @@ import { fetchActiveCalls } from '../pbx/endpoints.ts';
 import type { CallStore } from '../store/database.ts';
 import { CallLogSync } from './call-log-sync.ts';
 import { CallService } from './call-service.ts';
+import { atEveryLocalMidnight } from './midnight.ts';
 import { readDirectory, readTrunks } from './pbx-reads.ts';
 import { PbxHealthTracker } from './pbx-health.ts';
 import { Poller } from './poller.ts';
@@ -46,23 +46,19 @@ export class Gateway {
   private readonly callLog: CallLogSync;
   private voicemailNumber: string | null = null;
   private sip?: SipFields;
-  private midnightTimer?: NodeJS.Timeout;
+  private stopMidnight?: () => void;
   private readonly now: () => number;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log, store, client } = options;
     this.now = options.now ?? Date.now;
-    this.calls = new CallService({
+    this.calls = CallService.forConfig(
+      config,
       store,
-      timeZone: config.pbx.timezone,
-      vip: config.contacts.vip,
-      recentLimit: config.history.recent_calls,
-      missedLimit: config.history.recent_missed_calls,
-      publicUrl: (config.web.public_url ?? `http://${config.web.listen}`).replace(/\/$/, ''),
-      log: log.child({ module: 'calls' }),
-      now: this.now,
-      ...(options.callLogSettleMs !== undefined ? { settleMs: options.callLogSettleMs } : {}),
-    });
+      log.child({ module: 'calls' }),
+      this.now,
+      options.callLogSettleMs,
+    );
     this.tracker = new PbxHealthTracker({
       failuresBeforeOffline: config.polling.failures_before_offline,
       maxAuthFailures: config.pbx.max_auth_failures,
@@ -103,33 +99,22 @@ export class Gateway {
     this.calls.restore();
     this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, then calls
     this.callLog.start(this.pollers.length * 50);
-    this.scheduleMidnight();
+    // At local midnight the daily counters start again at 0, whether or not the PBX answers.
+    const { config, log } = this.options;
+    this.stopMidnight = atEveryLocalMidnight(config.pbx.timezone, this.now, () => {
+      const purged = this.calls.purge(config.history.retention_days);
+      if (purged > 0) log.info({ purged }, 'removed calls older than history.retention_days');
+      this.publish();
+    });
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.midnightTimer);
+    this.stopMidnight?.();
     await Promise.all([...this.pollers.map((p) => p.stop()), this.callLog.stop()]);
   }
 
   get health(): PbxHealth {
     return this.tracker.health;
-  }
-
-  /** At local midnight the daily counters start again at 0, whether or not the PBX answers. */
-  private scheduleMidnight(): void {
-    const { config } = this.options;
-    const now = this.now();
-    const wait = nextLocalMidnight(now, config.pbx.timezone) - now + 50;
-    this.midnightTimer = setTimeout(
-      () => {
-        const purged = this.calls.purge(config.history.retention_days);
-        if (purged > 0) this.options.log.info({ purged }, 'removed calls older than history.retention_days');
-        this.publish();
-        this.scheduleMidnight();
-      },
-      Math.min(wait, 2 ** 31 - 1),
-    );
-    this.midnightTimer.unref();
   }
 
   private async pollDirectory(): Promise<void> {
@@ -198,11 +183,11 @@ export class Gateway {
   }
 
   /** A call reported by 3CX's CRM journaling webhook. */
-  journal(journal: Journal): { created: boolean; id: string } {
-    const { created, id, events } = this.calls.mergeJournal(journal);
+  journal(journal: Journal): JournalAnswer {
+    const { events, ...answer } = this.calls.mergeJournal(journal);
     this.emitCalls(events);
-    if (created) this.publish();
-    return { created, id };
+    if (answer.created) this.publish();
+    return answer;
   }
 
   extension(number: string): Extension | undefined {

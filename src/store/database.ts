@@ -29,20 +29,32 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX calls_by_start_day ON calls (start_day);
    CREATE INDEX calls_by_end_day ON calls (end_day, outcome);
    CREATE INDEX calls_by_ended_at ON calls (ended_at);`,
+  // Where the caller number came from: the call log wins over the CRM webhook (never the other way round).
+  `ALTER TABLE calls ADD COLUMN caller_source TEXT;`,
 ];
 
 export type CallSource = 'poll' | 'calllog' | 'webhook';
+/** Who named the caller: ActiveCalls, the call log, or the CRM webhook. */
+export type CallerSource = 'pbx' | 'calllog' | 'webhook';
 
 export interface StoredCall extends CallRecord {
   main_call_history_id: string | null;
   source: CallSource;
+  caller_source: CallerSource | null;
   start_day: string;
   end_day: string | null;
 }
 
 /** A stored call as users see it (CONTRACT §3 call object), without the store's own columns. */
 export function plainCall(call: StoredCall): CallRecord {
-  const { main_call_history_id: _m, source: _s, start_day: _d, end_day: _e, ...plain } = call;
+  const {
+    main_call_history_id: _m,
+    source: _s,
+    caller_source: _c,
+    start_day: _d,
+    end_day: _e,
+    ...plain
+  } = call;
   return plain;
 }
 
@@ -65,6 +77,7 @@ interface CallRow {
   vip: number;
   recording_url: string | null;
   source: string;
+  caller_source: string | null;
   start_day: string;
   end_day: string | null;
 }
@@ -75,6 +88,8 @@ function fromRow(row: CallRow): StoredCall {
 
 export class CallStore {
   private readonly db: Database.Database;
+  /** Moves on every write to calls, so readers can cache what they derived from them. */
+  generation = 0;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -133,23 +148,28 @@ export class CallStore {
         .prepare(
           `INSERT OR IGNORE INTO calls (id, pbx_call_ids, main_call_history_id, direction, caller_number, caller_name,
              called_number, called_name, agent, status, outcome, started_at, answered_at, ended_at, duration, vip,
-             recording_url, source, start_day, end_day)
+             recording_url, source, caller_source, start_day, end_day)
            VALUES (@id, @pbx_call_ids, @main_call_history_id, @direction, @caller_number, @caller_name, @called_number,
              @called_name, @agent, @status, @outcome, @started_at, @answered_at, @ended_at, @duration, @vip,
-             @recording_url, @source, @start_day, @end_day)`,
+             @recording_url, @source, @caller_source, @start_day, @end_day)`,
         )
         .run(this.toParams(call));
-      if (result.changes > 0) this.setMeta('calls_lifetime', String(this.lifetimeCalls + 1));
+      if (result.changes > 0) {
+        this.setMeta('calls_lifetime', String(this.lifetimeCalls + 1));
+        this.generation++;
+      }
       return result.changes > 0;
     })();
     return inserted;
   }
 
   updateCall(call: StoredCall): void {
+    this.generation++;
     this.db
       .prepare(
         `UPDATE calls SET pbx_call_ids = @pbx_call_ids, main_call_history_id = COALESCE(@main_call_history_id, main_call_history_id),
-           direction = @direction, caller_number = @caller_number, caller_name = @caller_name, called_number = @called_number,
+           direction = @direction, caller_number = @caller_number, caller_name = @caller_name, caller_source = @caller_source,
+           called_number = @called_number,
            called_name = @called_name, agent = @agent, status = @status, outcome = @outcome, answered_at = @answered_at,
            ended_at = @ended_at, duration = @duration, vip = @vip, recording_url = @recording_url, end_day = @end_day
          WHERE id = @id`,
@@ -252,6 +272,7 @@ export class CallStore {
 
   /** Deletes ended calls older than the retention; the lifetime counter is kept. */
   purgeEndedBefore(iso: string): number {
+    this.generation++;
     return this.db.prepare('DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?').run(iso).changes;
   }
 }

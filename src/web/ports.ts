@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Bus } from '../bus.ts';
 import type { CallRecord } from '../domain/call.ts';
-import type { Journal } from '../domain/journal.ts';
+import type { Journal, JournalAnswer } from '../domain/journal.ts';
 import type { PublishedState } from '../entities/state.ts';
 
 export interface HistoryQuery {
@@ -36,6 +36,6 @@ export interface WebPorts {
   /** Streams recording `id` from the PBX (the gateway holds the token). */
   recording(id: number): Promise<RecordingDownload>;
   contactName(number: string): string | null;
-  journal(journal: Journal): { created: boolean; id: string };
+  journal(journal: Journal): JournalAnswer;
   mqttStats(): { published: number; reconnects: number };
 }

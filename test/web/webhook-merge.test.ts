@@ -103,7 +103,10 @@ describe('webhook journaling against calls whose caller is unknown', () => {
       await sim.script('POST', `calls/${call.id}/ring`);
       await until('the call tracked', () => stored(call.id));
       await sim.script('POST', `calls/${call.id}/hangup`);
-      const ended = await until('the call ended', () => stored(call.id)?.ended_at && stored(call.id));
+      const ended = await until('the call ended', () => {
+        const found = stored(call.id);
+        return found?.ended_at ? found : undefined;
+      });
       assert.equal(ended.caller_number, null);
       const answer = await journal({
         CallType: 'Missed',
