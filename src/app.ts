@@ -177,7 +177,7 @@ export class App {
         ratePerMinute: config.commands.rate_limit_per_minute,
         sipEnabled: config.sip.enabled,
         extension: (number) => gateway.extension(number),
-        activeCalls: () => gateway.activeCalls(),
+        activeCalls: () => gateway.calls.tracker.active,
         presenceChanged: (number, profile) => gateway.presenceChanged(number, profile),
         ...(this.options.now ? { now: this.options.now } : {}),
       }),

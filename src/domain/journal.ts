@@ -10,9 +10,8 @@ export interface Journal {
   durationS: number;
 }
 
-/** What a journal entry did: merged into (or stored as) call `id`, or `deferred` until a call in progress ends. */
+/** What a journal entry did: merged into (or stored as) call `id`; null when it fits several calls. */
 export interface JournalAnswer {
   created: boolean;
   id: string | null;
-  deferred?: boolean;
 }

@@ -15,8 +15,6 @@ export const WINDOWS = {
   journalSearch: 120_000,
   /** ...and match one whose start is this close. */
   journalStart: 90_000,
-  /** A journal entry that fits a call still in progress waits this long for it to end. */
-  journalWait: 30_000,
   /** The call log is read back at most this far. */
   maxReconcile: 24 * 3600_000,
   /** Each read overlaps the previous one by this much (rows the PBX writes late). */
@@ -122,22 +120,22 @@ export type JournalDecision<C> =
   | { kind: 'same'; call: C }
   /** The only ended call that fits, its caller unknown: the journal may fill it in. */
   | { kind: 'fill'; call: C }
-  /** A call that fits is still in progress here (the gateway sees ends a poll or two late): decide when it ends. */
-  | { kind: 'wait' }
-  /** Several calls fit: change nothing, so no caller is ever cross-assigned. */
+  /**
+   * Several calls fit, or one still in progress here (the gateway sees an end a poll or two late): change nothing,
+   * so no caller is ever cross-assigned and no call counted twice.
+   */
   | { kind: 'ambiguous' }
   /** Nothing fits: a call the gateway did not see. */
   | { kind: 'new' };
 
 /**
  * The call a journal entry reports. A caller is filled in only where exactly one ended call fits on direction,
- * agent, time and outcome; a call still ringing is never one (journaling comes after the call). `final` once the
- * entry has waited WINDOWS.journalWait for calls in progress to end.
+ * agent, time and outcome; a call still ringing is never one (journaling comes after the call), and while one with
+ * an unknown caller fits, nothing is decided for the unknown ones.
  */
 export function decideJournal<C extends CallRecord>(
   journal: Journal,
   candidates: readonly C[],
-  final: boolean,
 ): JournalDecision<C> {
   const inbound = isInbound(journal);
   const fits = candidates.filter(
@@ -154,9 +152,8 @@ export function decideJournal<C extends CallRecord>(
   const unknown = fits.filter((c) => numberOf(c) === null);
   const running = unknown.filter((c) => c.ended_at === null);
   const ended = unknown.filter((c) => c.ended_at !== null && outcomeFits(c.outcome, journal));
-  if (running.length > 0 && !final) return { kind: 'wait' };
+  if (running.length > 0 || ended.length > 1) return { kind: 'ambiguous' };
   if (ended.length === 1) return { kind: 'fill', call: ended[0]! };
-  if (ended.length > 1) return { kind: 'ambiguous' };
   return { kind: 'new' };
 }
 

@@ -82,3 +82,14 @@ export interface PbxSnapshot {
   /** false after polling.failures_before_offline failed polls in a row, true again at the first success. */
   reachable: boolean;
 }
+
+/** Calls are tracked once the directory and trunks are known: direction comes from DN types. */
+export function tracksCalls(snapshot: PbxSnapshot): boolean {
+  return snapshot.extensions !== undefined && snapshot.trunks !== undefined;
+}
+
+/** Every part of the PBX has been read once (discovery may then clean up what it no longer produces). */
+export function isComplete(snapshot: PbxSnapshot): boolean {
+  const s = snapshot;
+  return !!(s.extensions && s.ringGroups && s.queues && s.trunks && s.system);
+}

@@ -1,46 +1,28 @@
 // Calls: feeds the tracker from successful polls, stores every call once, reconciles with the call log (missed
 // polls, downtime, real caller IDs) and CRM journal entries by the rules of domain/reconcile.ts, and builds the call
 // fields and lists that get published.
-import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import type { CallEvent, CallFields, CallRecord } from '../domain/call.ts';
-import { isMissed } from '../domain/call.ts';
-import { findCallerInLog, groupLegs, legEnd, loggedCall, type CallLogLeg } from '../domain/call-log.ts';
+import { findCallerInLog, type CallLogLeg } from '../domain/call-log.ts';
 import { CALLER_LOOKUP, CallerLookup } from '../domain/caller-lookup.ts';
-import { CallViews, type CallLists } from './call-views.ts';
 import { CallTracker } from '../domain/call-tracker.ts';
-import type { Contact } from '../domain/contact.ts';
+import { Phonebook, type Contact } from '../domain/contact.ts';
 import type { Directory } from '../domain/directory.ts';
 import type { Journal } from '../domain/journal.ts';
-import { localDay } from '../domain/local-day.ts';
-import { normaliseNumber, sameNumber, vipMatcher } from '../domain/phone-number.ts';
-import {
-  callFromJournal,
-  callFromLog,
-  isSameLoggedCall,
-  decideJournal,
-  journalKey,
-  WINDOWS,
-  withJournalCaller,
-  withLoggedFacts,
-} from '../domain/reconcile.ts';
+import { normaliseNumber, vipMatcher } from '../domain/phone-number.ts';
+import { WINDOWS } from '../domain/reconcile.ts';
 import type { ActiveCall } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 import {
   plainCall,
+  storedCall,
   type CallerSource,
-  type CallSource,
   type CallStore,
   type StoredCall,
 } from '../store/database.ts';
-
-export interface JournalResult {
-  created: boolean;
-  /** The call the entry was merged into or stored as; null when it waits or fits several calls. */
-  id: string | null;
-  deferred?: boolean;
-  events: CallEvent[];
-}
+import { applyLoggedCalls } from './call-log-apply.ts';
+import { CallViews, type CallLists } from './call-views.ts';
+import { JournalMerge, type JournalResult } from './journal-merge.ts';
 
 export interface CallServiceOptions {
   store: CallStore;
@@ -57,7 +39,7 @@ export interface CallServiceOptions {
 
 export class CallService {
   readonly tracker: CallTracker;
-  private contacts: Contact[] = [];
+  private readonly phonebook = new Phonebook();
   private readonly isVip: (number: string | null) => boolean;
   private readonly now: () => number;
   /** Calls in progress when the gateway last stopped: their end happened unseen, so the call log's times win. */
@@ -67,8 +49,7 @@ export class CallService {
   /** Trunk calls waiting for their real caller: end events held, late callers announced as `updated`. */
   private readonly lookup = new CallerLookup();
   private readonly views: CallViews;
-  /** Journal entries waiting for a call in progress to end (WINDOWS.journalWait at most). */
-  private readonly pendingJournals: { journal: Journal; since: number }[] = [];
+  private readonly journals: JournalMerge;
 
   static forConfig(
     config: Config,
@@ -94,6 +75,14 @@ export class CallService {
     this.now = options.now ?? Date.now;
     this.isVip = vipMatcher(options.vip);
     this.views = new CallViews(options);
+    this.journals = new JournalMerge({
+      store: options.store,
+      timeZone: options.timeZone,
+      log: options.log,
+      activeCalls: () => this.tracker.active,
+      contactName: (number) => this.phonebook.nameOf(number),
+      isVip: this.isVip,
+    });
     this.tracker = new CallTracker({
       now: this.now,
       isVip: this.isVip,
@@ -109,32 +98,15 @@ export class CallService {
   }
 
   setContacts(contacts: Contact[]): void {
-    this.contacts = contacts;
+    this.phonebook.set(contacts);
   }
 
   contactName(number: string | null): string | null {
-    if (!number) return null;
-    return this.contacts.find((c) => c.numbers.some((n) => sameNumber(n, number)))?.name ?? null;
+    return this.phonebook.nameOf(number);
   }
 
-  private stored(
-    call: CallRecord,
-    extra: {
-      main_call_history_id?: string | null;
-      source?: CallSource;
-      caller_source?: CallerSource | null;
-    } = {},
-  ) {
-    const { timeZone } = this.options;
-    return {
-      ...call,
-      main_call_history_id: extra.main_call_history_id ?? null,
-      source: extra.source ?? 'poll',
-      caller_source:
-        extra.caller_source !== undefined ? extra.caller_source : call.caller_number ? 'pbx' : null,
-      start_day: localDay(Date.parse(call.started_at), timeZone),
-      end_day: call.ended_at ? localDay(Date.parse(call.ended_at), timeZone) : null,
-    } satisfies StoredCall;
+  private stored(call: CallRecord, extra: Parameters<typeof storedCall>[2] = {}): StoredCall {
+    return storedCall(call, this.options.timeZone, extra);
   }
 
   /** A successful ActiveCalls poll. Returns the events to publish. */
@@ -149,7 +121,7 @@ export class CallService {
     store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString());
     const taken = this.lookup.take(result.events, this.tracker.unresolved(), result.endedPending, this.now());
     if (taken.readNow) this.callLogWanted = true;
-    return [...taken.events, ...(this.pendingJournals.length > 0 ? this.retryJournals() : [])];
+    return taken.events;
   }
 
   /** Whether the call log should be read at once: a caller to look up, or a call that ended unseen needs its times. */
@@ -211,10 +183,6 @@ export class CallService {
     return { from, to: now };
   }
 
-  private recordingUrl(recordingId: number | null): string | null {
-    return recordingId !== null ? `${this.options.publicUrl}/api/recordings/${recordingId}` : null;
-  }
-
   /** Applies call-log legs: real callers for live calls, facts for tracked calls, and calls never seen live. */
   applyCallLog(legs: readonly CallLogLeg[]): CallEvent[] {
     const { store } = this.options;
@@ -228,56 +196,22 @@ export class CallService {
       this.saveKeepingLogFacts(updated, 'calllog');
       events.push(...this.lookup.resolved(updated));
     }
-    const active = this.tracker.activePbxIds;
-    let latestSettled = 0;
-    for (const [mainId, group] of groupLegs(legs)) {
-      const logged = loggedCall(mainId, group);
-      const recordingUrl = this.recordingUrl(logged.recordingId);
-      const existing = this.storedCallFor(logged);
-      if (existing) {
-        const endedUnseen = this.restored.has(existing.id) && existing.ended_at !== null;
-        if (endedUnseen) this.restored.delete(existing.id);
-        const merged = withLoggedFacts(existing, logged, {
-          endedUnseen,
-          recordingUrl,
-          callerFromWebhook: existing.caller_source === 'webhook',
-          callerName: (number) => this.contactName(number) ?? logged.callerName,
-          isVip: this.isVip,
-        });
-        const callerSource =
-          merged.caller_number === existing.caller_number ? existing.caller_source : 'calllog';
-        store.updateCall(
-          this.stored(merged, {
-            main_call_history_id: mainId,
-            source: existing.source,
-            caller_source: callerSource,
-          }),
-        );
-        continue;
-      }
-      const lastEnd = Math.max(...group.map(legEnd));
-      if (logged.callIds.some((id) => active.has(id)) || lastEnd > now - settle) continue; // still going, or too fresh
-      latestSettled = Math.max(latestSettled, lastEnd);
-      const call = callFromLog(logged, {
-        recordingUrl,
-        callerName: this.contactName(logged.callerNumber) ?? logged.callerName,
-        isVip: this.isVip(logged.callerNumber),
-      });
-      if (
-        store.insertCall(
-          this.stored(call, { main_call_history_id: mainId, source: 'calllog', caller_source: 'calllog' }),
-        )
-      ) {
-        this.options.log.info(
-          { call: call.id, outcome: call.outcome },
-          'call found in the call log that polling did not see',
-        );
-        events.push({ event_type: 'ended', call });
-        if (isMissed(call)) events.push({ event_type: 'missed', call });
-      }
-    }
+    const logged = applyLoggedCalls(legs, {
+      store,
+      timeZone: this.options.timeZone,
+      publicUrl: this.options.publicUrl,
+      log: this.options.log,
+      serverNow: now,
+      settleMs: settle,
+      activePbxIds: this.tracker.activePbxIds,
+      // A call in progress when the gateway stopped ended unseen: the call log's times win, once.
+      endedUnseen: (call) => call.ended_at !== null && this.restored.delete(call.id),
+      contactName: (number) => this.contactName(number),
+      isVip: this.isVip,
+    });
+    events.push(...logged.events);
     events.push(...this.resolveEnded(legs));
-    store.setMeta('call_log_synced_to', new Date(Math.max(now - settle, latestSettled)).toISOString());
+    store.setMeta('call_log_synced_to', new Date(Math.max(now - settle, logged.latestSettled)).toISOString());
     return events;
   }
 
@@ -305,80 +239,9 @@ export class CallService {
     return events;
   }
 
-  /** The stored call a logged call is: by its main id, by a PBX call Id it was seen under, or by caller and start. */
-  private storedCallFor(logged: ReturnType<typeof loggedCall>): StoredCall | undefined {
-    const { store } = this.options;
-    return (
-      store.byMainCallHistoryId(logged.mainCallHistoryId) ??
-      logged.callIds.map((id) => store.byPbxCallId(id, logged.startedAt, WINDOWS.pbxIdMatch)).find(Boolean) ??
-      store
-        .history({
-          from: new Date(logged.startedAt - WINDOWS.sameCallStart).toISOString(),
-          to: new Date(logged.startedAt + WINDOWS.sameCallStart).toISOString(),
-          limit: 20,
-        })
-        .find((stored) => isSameLoggedCall(stored, logged))
-    );
-  }
-
-  /**
-   * A call reported by 3CX's CRM journaling (domain/reconcile.ts decideJournal): merged into the call the gateway
-   * recorded, or stored as one it did not see; while a call that fits is still in progress here, held until it ends.
-   * Idempotent: the same report twice is one call.
-   */
+  /** A call reported by 3CX's CRM journaling (see JournalMerge). */
   mergeJournal(journal: Journal): JournalResult {
-    const result = this.applyJournal(journal, false);
-    if (result.deferred) this.pendingJournals.push({ journal, since: this.now() });
-    return result;
-  }
-
-  private applyJournal(journal: Journal, final: boolean): JournalResult {
-    const { store } = this.options;
-    const candidates = [
-      ...this.tracker.active,
-      ...store.history({
-        from: new Date(journal.startedAt - WINDOWS.journalSearch).toISOString(),
-        to: new Date(journal.startedAt + WINDOWS.journalSearch).toISOString(),
-        limit: 100,
-      }),
-    ];
-    const decision = decideJournal(journal, candidates, final);
-    switch (decision.kind) {
-      case 'wait':
-        return { created: false, id: null, deferred: true, events: [] };
-      case 'ambiguous':
-        this.options.log.info('a journal entry fits several calls: nothing changed');
-        return { created: false, id: null, events: [] };
-      case 'same':
-        return { created: false, id: decision.call.id, events: [] };
-      case 'fill': {
-        const stored = store.getCall(decision.call.id);
-        if (stored) store.updateCall({ ...withJournalCaller(stored, journal), caller_source: 'webhook' });
-        return { created: false, id: decision.call.id, events: [] };
-      }
-    }
-    const id = `hook-${createHash('sha1').update(journalKey(journal)).digest('hex').slice(0, 16)}`;
-    const call = callFromJournal(journal, id, {
-      callerName: this.contactName(journal.number),
-      isVip: this.isVip(journal.number),
-    });
-    const created = store.insertCall(this.stored(call, { source: 'webhook', caller_source: 'webhook' }));
-    const events: CallEvent[] = created
-      ? [{ event_type: 'ended', call }, ...(isMissed(call) ? [{ event_type: 'missed' as const, call }] : [])]
-      : [];
-    return { created, id: call.id, events };
-  }
-
-  /** Journal entries that waited for a call to end: decided once it did, or finally after journalWait. */
-  private retryJournals(): CallEvent[] {
-    const events: CallEvent[] = [];
-    const now = this.now();
-    for (const pending of this.pendingJournals.splice(0)) {
-      const result = this.applyJournal(pending.journal, now - pending.since >= WINDOWS.journalWait);
-      if (result.deferred) this.pendingJournals.push(pending);
-      events.push(...result.events);
-    }
-    return events;
+    return this.journals.merge(journal);
   }
 
   /** The call fields of `<b>/pbx` (CONTRACT "Derived values"), dependencies first. */

@@ -3,11 +3,11 @@
 import type { Bus } from '../bus.ts';
 import type { Config } from '../config/schema.ts';
 import type { SipFields } from '../domain/alarm.ts';
-import type { CallEvent, CallRecord } from '../domain/call.ts';
+import type { CallEvent } from '../domain/call.ts';
 import { Directory } from '../domain/directory.ts';
 import type { PbxHealth } from '../domain/health.ts';
 import type { Journal, JournalAnswer } from '../domain/journal.ts';
-import type { Extension, PbxSnapshot } from '../domain/types.ts';
+import { isComplete, tracksCalls, type Extension, type PbxSnapshot } from '../domain/types.ts';
 import { projectEntities, PublishedState } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
@@ -68,14 +68,6 @@ export class Gateway {
       onChange: (health) => this.healthChanged(health),
       onFatal: options.onFatal,
     });
-    const poller = (name: string, intervalMs: number, task: () => Promise<void>) =>
-      new Poller({
-        name,
-        intervalMs,
-        task,
-        onSuccess: () => this.tracker.success(name),
-        onFailure: (error) => this.tracker.failure(name, error),
-      });
     this.callLog = new CallLogSync({
       client,
       calls: this.calls,
@@ -88,11 +80,21 @@ export class Gateway {
       },
       now: this.now,
     });
-    this.pollers = [
-      poller('presence', config.polling.presence, () => this.pollDirectory()),
-      poller('trunks', config.polling.trunks, () => this.pollTrunks()),
-      poller('calls', config.polling.calls, () => this.pollCalls()),
+    const polls: [string, number, () => Promise<void>][] = [
+      ['presence', config.polling.presence, () => this.pollDirectory()],
+      ['trunks', config.polling.trunks, () => this.pollTrunks()],
+      ['calls', config.polling.calls, () => this.pollCalls()],
     ];
+    this.pollers = polls.map(
+      ([name, intervalMs, task]) =>
+        new Poller({
+          name,
+          intervalMs,
+          task,
+          onSuccess: () => this.tracker.success(name),
+          onFailure: (error) => this.tracker.failure(name, error),
+        }),
+    );
   }
 
   start(): void {
@@ -118,11 +120,8 @@ export class Gateway {
   }
 
   private async pollDirectory(): Promise<void> {
-    const { contacts, ...directory } = await readDirectory(
-      this.options.client,
-      this.options.config,
-      this.options.log,
-    );
+    const { client, config, log } = this.options;
+    const { contacts, ...directory } = await readDirectory(client, config, log);
     if (contacts) this.calls.setContacts(contacts);
     // Only a complete, successful read replaces the directory: a failure above changes nothing.
     Object.assign(this.snapshot, directory);
@@ -136,9 +135,8 @@ export class Gateway {
     this.publish();
   }
 
-  /** Calls are tracked once the directory and trunks are known: direction comes from DN types. */
   private get tracking(): boolean {
-    return this.snapshot.extensions !== undefined && this.snapshot.trunks !== undefined;
+    return tracksCalls(this.snapshot);
   }
 
   private async pollCalls(): Promise<void> {
@@ -163,16 +161,14 @@ export class Gateway {
 
   /** Projects the snapshot and calls into entity states; emits what changed. */
   private publish(): void {
-    const s = this.snapshot;
     const calls = this.tracking ? { fields: this.calls.pbxFields(), lists: this.calls.lists() } : undefined;
     const entities = projectEntities({
       pbxId: this.options.config.pbx.id,
-      snapshot: s,
+      snapshot: this.snapshot,
       ...(calls ? { calls } : {}),
       ...(this.sip ? { sip: this.sip } : {}),
     });
-    const complete = !!(s.extensions && s.ringGroups && s.queues && s.trunks && s.system);
-    const change = this.published.update(entities, calls, complete);
+    const change = this.published.update(entities, calls, isComplete(this.snapshot));
     if (change) this.options.bus.emit('state', change);
   }
 
@@ -192,10 +188,6 @@ export class Gateway {
 
   extension(number: string): Extension | undefined {
     return this.snapshot.extensions?.find((e) => e.number === number);
-  }
-
-  activeCalls(): CallRecord[] {
-    return this.calls.tracker.active;
   }
 
   /** The PBX confirmed a presence change: show it now rather than at the next poll. */

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CallRecord } from '../domain/call.ts';
+import { localDay } from '../domain/local-day.ts';
 
 /** Each entry moves the schema one version up; never edit a released one, append. */
 const MIGRATIONS: readonly string[] = [
@@ -43,6 +44,27 @@ export interface StoredCall extends CallRecord {
   caller_source: CallerSource | null;
   start_day: string;
   end_day: string | null;
+}
+
+/** A call with the store's own columns: days counted in `timeZone`, who named the caller (default: ActiveCalls). */
+export function storedCall(
+  call: CallRecord,
+  timeZone: string,
+  extra: {
+    main_call_history_id?: string | null;
+    source?: CallSource;
+    caller_source?: CallerSource | null;
+  } = {},
+): StoredCall {
+  return {
+    ...call,
+    main_call_history_id: extra.main_call_history_id ?? null,
+    source: extra.source ?? 'poll',
+    caller_source:
+      extra.caller_source !== undefined ? extra.caller_source : call.caller_number ? 'pbx' : null,
+    start_day: localDay(Date.parse(call.started_at), timeZone),
+    end_day: call.ended_at ? localDay(Date.parse(call.ended_at), timeZone) : null,
+  };
 }
 
 /** A stored call as users see it (CONTRACT §3 call object), without the store's own columns. */

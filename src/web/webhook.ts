@@ -109,7 +109,7 @@ export async function handleWebhook(
     const journal = parseJournal(fields);
     if (typeof journal === 'string') return sendJson(res, 400, { error: journal }, headers);
     const result = ports.journal(journal);
-    return sendJson(res, result.deferred ? 202 : result.created ? 201 : 200, result, headers);
+    return sendJson(res, result.created ? 201 : 200, result, headers);
   } catch (error) {
     if (error instanceof BodyTooLarge)
       return sendJson(res, 413, { error: 'body larger than 64 KB' }, headers);

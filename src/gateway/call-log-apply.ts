@@ -1,0 +1,97 @@
+// Logged calls (call-log legs grouped by MainCallHistoryId) into the store: facts for the calls the gateway tracked,
+// and the calls it never saw live (too short for a poll, or while it was down), each stored exactly once.
+import { isMissed, type CallEvent, type CallRecord } from '../domain/call.ts';
+import { groupLegs, legEnd, loggedCall, type CallLogLeg, type LoggedCall } from '../domain/call-log.ts';
+import { callFromLog, isSameLoggedCall, WINDOWS, withLoggedFacts } from '../domain/reconcile.ts';
+import type { Logger } from '../log.ts';
+import { storedCall, type CallStore, type StoredCall } from '../store/database.ts';
+
+export interface LoggedCallsContext {
+  store: CallStore;
+  timeZone: string;
+  publicUrl: string;
+  log: Logger;
+  /** The PBX's clock now. */
+  serverNow: number;
+  /** A logged call must have ended this long ago to count as one the gateway did not see live. */
+  settleMs: number;
+  /** PBX call Ids of calls in progress (their rows are not calls the gateway missed). */
+  activePbxIds: ReadonlySet<number>;
+  /** Whether a stored call ended while the gateway was down (then the log's times win). */
+  endedUnseen: (call: StoredCall) => boolean;
+  contactName: (number: string | null) => string | null;
+  isVip: (number: string | null) => boolean;
+}
+
+/** Returns the events of calls found only in the log, and the end of the newest settled one. */
+export function applyLoggedCalls(
+  legs: readonly CallLogLeg[],
+  ctx: LoggedCallsContext,
+): { events: CallEvent[]; latestSettled: number } {
+  const { store } = ctx;
+  const events: CallEvent[] = [];
+  let latestSettled = 0;
+  for (const [mainId, group] of groupLegs(legs)) {
+    const logged = loggedCall(mainId, group);
+    const recordingUrl =
+      logged.recordingId !== null ? `${ctx.publicUrl}/api/recordings/${logged.recordingId}` : null;
+    const existing = storedCallFor(store, logged);
+    if (existing) {
+      const merged = withLoggedFacts(existing, logged, {
+        endedUnseen: ctx.endedUnseen(existing),
+        recordingUrl,
+        callerFromWebhook: existing.caller_source === 'webhook',
+        callerName: (number) => ctx.contactName(number) ?? logged.callerName,
+        isVip: ctx.isVip,
+      });
+      const callerSource =
+        merged.caller_number === existing.caller_number ? existing.caller_source : 'calllog';
+      store.updateCall(
+        storedCall(merged, ctx.timeZone, {
+          main_call_history_id: mainId,
+          source: existing.source,
+          caller_source: callerSource,
+        }),
+      );
+      continue;
+    }
+    const lastEnd = Math.max(...group.map(legEnd));
+    // Still going, or too fresh to be sure polling did not see it.
+    if (logged.callIds.some((id) => ctx.activePbxIds.has(id)) || lastEnd > ctx.serverNow - ctx.settleMs)
+      continue;
+    latestSettled = Math.max(latestSettled, lastEnd);
+    const call: CallRecord = callFromLog(logged, {
+      recordingUrl,
+      callerName: ctx.contactName(logged.callerNumber) ?? logged.callerName,
+      isVip: ctx.isVip(logged.callerNumber),
+    });
+    const row = storedCall(call, ctx.timeZone, {
+      main_call_history_id: mainId,
+      source: 'calllog',
+      caller_source: 'calllog',
+    });
+    if (!store.insertCall(row)) continue;
+    ctx.log.info(
+      { call: call.id, outcome: call.outcome },
+      'call found in the call log that polling did not see',
+    );
+    events.push({ event_type: 'ended', call });
+    if (isMissed(call)) events.push({ event_type: 'missed', call });
+  }
+  return { events, latestSettled };
+}
+
+/** The stored call a logged call is: by its main id, by a PBX call Id it was seen under, or by caller and start. */
+function storedCallFor(store: CallStore, logged: LoggedCall): StoredCall | undefined {
+  return (
+    store.byMainCallHistoryId(logged.mainCallHistoryId) ??
+    logged.callIds.map((id) => store.byPbxCallId(id, logged.startedAt, WINDOWS.pbxIdMatch)).find(Boolean) ??
+    store
+      .history({
+        from: new Date(logged.startedAt - WINDOWS.sameCallStart).toISOString(),
+        to: new Date(logged.startedAt + WINDOWS.sameCallStart).toISOString(),
+        limit: 20,
+      })
+      .find((stored) => isSameLoggedCall(stored, logged))
+  );
+}
