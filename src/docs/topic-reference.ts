@@ -57,13 +57,23 @@ const SAMPLES: Record<EntityKind, { topic: string; payload: Record<string, unkno
   pbx: {
     topic: '<b>/pbx',
     payload: pbxPayload(
-      pbxSystemFields({
-        reachable: true,
-        system: { fqdn: 'pbx.example.com', version: '20.0.10.312', callsActive: 1 },
-        trunks: [
-          { id: 1, number: '10000', name: 'Telco SIP', online: true, externalNumber: '4930123456', dids: [] },
-        ],
-      }),
+      pbxSystemFields(
+        {
+          reachable: true,
+          system: { fqdn: 'pbx.example.com', version: '20.0.10.312', callsActive: 1 },
+          trunks: [
+            {
+              id: 1,
+              number: '10000',
+              name: 'Telco SIP',
+              online: true,
+              externalNumber: '4930123456',
+              dids: [],
+            },
+          ],
+        },
+        'live',
+      ),
       SAMPLE_CALL_FIELDS,
       undefined,
     ),

@@ -5,6 +5,9 @@ import type { CallFields } from '../domain/call.ts';
 import type { PbxSnapshot } from '../domain/types.ts';
 import { defineKind } from './fields.ts';
 
+/** Where call events come from: the Call Control websocket, polling in its place, or polling by configuration. */
+export type RealtimeState = 'live' | 'polling' | 'off';
+
 export type PbxSystemFields = {
   system_status: 'ONLINE' | 'OFFLINE';
   version: string | null;
@@ -12,6 +15,7 @@ export type PbxSystemFields = {
   trunk_status: string | null;
   trunks_online: number | null;
   trunks_total: number | null;
+  realtime: RealtimeState;
 };
 
 /** Call fields are absent until calls are tracked (directory and trunks known), SIP fields when SIP is off. */
@@ -20,7 +24,7 @@ export type PbxPayload = PbxSystemFields & { active_calls: number | null } & Par
   > &
   Partial<SipFields>;
 
-export function pbxSystemFields(snapshot: PbxSnapshot): PbxSystemFields {
+export function pbxSystemFields(snapshot: PbxSnapshot, realtime: RealtimeState): PbxSystemFields {
   const trunks = snapshot.trunks ?? [];
   const online = trunks.filter((t) => t.online).length;
   return {
@@ -30,6 +34,7 @@ export function pbxSystemFields(snapshot: PbxSnapshot): PbxSystemFields {
     trunk_status: snapshot.trunks ? `${online}/${trunks.length} online` : null,
     trunks_online: snapshot.trunks ? online : null,
     trunks_total: snapshot.trunks ? trunks.length : null,
+    realtime,
   };
 }
 
@@ -228,6 +233,17 @@ export const PBX = defineKind<PbxPayload>({
       description: '"n/m online"',
       entityCategory: 'diagnostic',
       icon: 'mdi:phone-outgoing',
+    },
+    {
+      key: 'realtime',
+      platform: 'sensor',
+      name: 'Call events',
+      description:
+        'live: from the Call Control websocket; polling: polled while it is unavailable; off: polled by pbx.realtime',
+      deviceClass: 'enum',
+      options: ['live', 'polling', 'off'],
+      entityCategory: 'diagnostic',
+      icon: 'mdi:lightning-bolt',
     },
     {
       key: 'version',

@@ -8,7 +8,7 @@ import type { PbxSnapshot } from '../domain/types.ts';
 import { extensionPayload } from './extension.ts';
 import type { EntityKind, EntityPayload } from './fields.ts';
 import { queuePayload, ringGroupPayload } from './groups.ts';
-import { pbxPayload, pbxSystemFields } from './pbx.ts';
+import { pbxPayload, pbxSystemFields, type RealtimeState } from './pbx.ts';
 import { trunkPayload } from './trunk.ts';
 
 export interface EntityState {
@@ -39,6 +39,7 @@ export interface StateChange {
 /** Everything the projection reads. */
 export interface PbxView {
   pbxId: string;
+  realtime: RealtimeState;
   snapshot: PbxSnapshot;
   /** Absent until calls are tracked (directory and trunks known). */
   calls?: { fields: CallFields; lists: Record<CallListName, readonly CallRecord[]> };
@@ -59,7 +60,7 @@ export function projectEntities(view: PbxView): EntityState[] {
       number: view.pbxId,
       name: snapshot.system?.fqdn ?? view.pbxId,
       swVersion: snapshot.system?.version ?? null,
-      payload: pbxPayload(pbxSystemFields(snapshot), view.calls?.fields, view.sip),
+      payload: pbxPayload(pbxSystemFields(snapshot, view.realtime), view.calls?.fields, view.sip),
     },
     ...(snapshot.extensions ?? []).map((e) => ({
       kind: 'extension' as const,

@@ -164,6 +164,8 @@ export class Gateway {
     const calls = this.tracking ? { fields: this.calls.pbxFields(), lists: this.calls.lists() } : undefined;
     const entities = projectEntities({
       pbxId: this.options.config.pbx.id,
+      // Call events are polled: the Call Control websocket is not used yet.
+      realtime: this.options.config.pbx.realtime === 'poll' ? 'off' : 'polling',
       snapshot: this.snapshot,
       ...(calls ? { calls } : {}),
       ...(this.sip ? { sip: this.sip } : {}),
