@@ -13,6 +13,7 @@ import { MqttFacade, type MqttSettings } from './mqtt/facade.ts';
 import { MqttStatePublisher } from './mqtt/state-publisher.ts';
 import { Topics } from './mqtt/topics.ts';
 import { PbxClient, type PbxCredentials } from './pbx/client.ts';
+import { PbxError } from './pbx/errors.ts';
 import { SipService } from './sip/sip-service.ts';
 import { CallStore, plainCall } from './store/database.ts';
 import { VERSION } from './version.ts';
@@ -219,7 +220,14 @@ export class App {
         callsDegraded: gateway.health.callsDegraded,
       }),
       history: (query) => store.history(query).map(plainCall),
-      recording: (id) => client.download(`Recordings/Pbx.DownloadRecording(recId=${id})`),
+      recording: async (id) => {
+        try {
+          return await client.download(`Recordings/Pbx.DownloadRecording(recId=${id})`);
+        } catch (error) {
+          if (error instanceof PbxError) return { unreachable: error.kind };
+          throw error;
+        }
+      },
       contactName: (number) => gateway.calls.contactName(number),
       journal: (journal) => gateway.journal(journal),
       mqttStats: () => mqtt.stats,

@@ -33,8 +33,8 @@ export interface WebPorts {
   published: Pick<PublishedState, 'all' | 'ofKind' | 'list' | 'tracking'>;
   health(): BridgeHealth;
   history(query: HistoryQuery): CallRecord[];
-  /** Streams recording `id` from the PBX (the gateway holds the token). */
-  recording(id: number): Promise<RecordingDownload>;
+  /** Streams recording `id` from the PBX (the gateway holds the token); `unreachable` names why it could not ask. */
+  recording(id: number): Promise<RecordingDownload | { unreachable: string }>;
   contactName(number: string): string | null;
   journal(journal: Journal): JournalAnswer;
   mqttStats(): { published: number; reconnects: number };

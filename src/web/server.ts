@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
-import { PbxError } from '../pbx/errors.ts';
 import { apiState } from './api-state.ts';
 import { presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
 import { createMetrics } from './metrics.ts';
@@ -227,30 +226,27 @@ export class WebServer {
   }
 
   private async recording(res: ServerResponse, id: number, headers: Record<string, string>): Promise<void> {
-    try {
-      const answer = await this.ports.recording(id);
-      if (answer.status !== 200) {
-        for await (const _chunk of answer.body) {
-          // drain
-        }
-        return sendJson(
-          res,
-          answer.status === 400 || answer.status === 404 ? 404 : 502,
-          { error: `the PBX answered ${answer.status}` },
-          headers,
-        );
+    const answer = await this.ports.recording(id);
+    if ('unreachable' in answer)
+      return sendJson(res, 502, { error: `the PBX could not be reached: ${answer.unreachable}` }, headers);
+    if (answer.status !== 200) {
+      for await (const _chunk of answer.body) {
+        // drain
       }
-      res.writeHead(200, {
-        ...headers,
-        'content-type': 'audio/wav',
-        'content-disposition': `inline; filename="recording-${id}.wav"`,
-      });
-      for await (const chunk of answer.body) res.write(chunk);
-      res.end();
-    } catch (error) {
-      if (!(error instanceof PbxError)) throw error;
-      sendJson(res, 502, { error: `the PBX could not be reached: ${error.kind}` }, headers);
+      return sendJson(
+        res,
+        answer.status === 400 || answer.status === 404 ? 404 : 502,
+        { error: `the PBX answered ${answer.status}` },
+        headers,
+      );
     }
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'audio/wav',
+      'content-disposition': `inline; filename="recording-${id}.wav"`,
+    });
+    for await (const chunk of answer.body) res.write(chunk);
+    res.end();
   }
 }
 
