@@ -109,6 +109,8 @@ export class App {
     );
     this.started.push({ start: () => undefined, stop: () => this.client.close() });
     this.mqtt = new MqttFacade(mqttSettingsOf(config), topics, log.child({ module: 'mqtt' }));
+    this.mqtt.on('connected', () => bus.emit('mqttConnection', { connected: true }));
+    this.mqtt.on('disconnected', () => bus.emit('mqttConnection', { connected: false }));
     this.gateway = new Gateway({
       config,
       log,

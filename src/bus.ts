@@ -19,6 +19,8 @@ export interface BusEvents {
   sipState: SipFields;
   /** The answer to a command (`<b>/bridge/response`). */
   commandResult: CommandResponse;
+  /** The broker connection came or went. */
+  mqttConnection: { connected: boolean };
   /** One HTTP exchange with the PBX (for metrics): endpoint, HTTP status (0: no answer), duration. */
   pbxRequest: { endpoint: string; status: number; durationMs: number };
 }

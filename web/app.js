@@ -155,6 +155,25 @@ function tick() {
   }
 }
 
+function applyPatch(target, patch) {
+  if (patch.pbx) target.pbx = patch.pbx;
+  if (patch.pbx_availability) target.pbx_availability = patch.pbx_availability;
+  if (patch.bridge) target.bridge = patch.bridge;
+  for (const [section, entries] of Object.entries(patch.set || {})) {
+    const list = target[section] || (target[section] = []);
+    const at = new Map(list.map((entity, i) => [entity.number, i]));
+    for (const [number, payload] of Object.entries(entries)) {
+      if (at.has(number)) list[at.get(number)] = payload;
+      else list.push(payload);
+    }
+  }
+  for (const [section, numbers] of Object.entries(patch.remove || {})) {
+    const gone = new Set(numbers);
+    target[section] = (target[section] || []).filter((entity) => !gone.has(entity.number));
+  }
+  for (const [name, list] of Object.entries(patch.calls || {})) target.calls[name] = list;
+}
+
 async function resync() {
   const response = await fetch(withToken('/api/state'), { cache: 'no-store' });
   if (response.ok) {
@@ -172,6 +191,13 @@ function connect() {
   source.addEventListener('state', (event) => {
     pageConnected = true;
     state = JSON.parse(event.data);
+    render();
+  });
+  // After the first full state, only what changed: entities by section and number, call lists whole.
+  source.addEventListener('patch', (event) => {
+    pageConnected = true;
+    if (!state) return;
+    applyPatch(state, JSON.parse(event.data));
     render();
   });
   source.addEventListener('error', () => {

@@ -9,6 +9,7 @@ import { presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts
 import { createMetrics } from './metrics.ts';
 import type { WebPorts } from './ports.ts';
 import { EventStream } from './sse.ts';
+import { PatchBuffer } from './state-patch.ts';
 import { handleWebhook } from './webhook.ts';
 
 const ASSETS: Record<string, string> = {
@@ -30,6 +31,7 @@ export class WebServer {
   private readonly events = new EventStream();
   private readonly metrics;
   private stateTimer?: NodeJS.Timeout;
+  private readonly patches = new PatchBuffer();
   private stopping = false;
   url = '';
 
@@ -47,12 +49,17 @@ export class WebServer {
     return apiState(this.ports.published, this.ports.health());
   }
 
-  /** State snapshots to the dashboards, at most four a second. */
+  /** Changes to the dashboards, merged by entity, at most four times a second; nothing while nothing changes. */
   private scheduleState(): void {
-    if (this.stateTimer || this.events.size === 0) return;
+    if (this.events.size === 0) {
+      this.patches.clear(); // a dashboard that connects later starts from a full state
+      return;
+    }
+    if (this.stateTimer) return;
     this.stateTimer = setTimeout(() => {
       this.stateTimer = undefined;
-      this.events.send('state', this.state());
+      const patch = this.patches.take();
+      if (patch) this.events.send('patch', patch);
     }, STATE_THROTTLE_MS);
   }
 
@@ -60,8 +67,18 @@ export class WebServer {
     const { bus } = this.ports;
     this.unsubscribe.push(
       this.metrics.observe(),
-      bus.on('state', () => this.scheduleState()),
-      bus.on('pbxHealth', () => this.scheduleState()),
+      bus.on('state', (change) => {
+        this.patches.add(change);
+        this.scheduleState();
+      }),
+      bus.on('pbxHealth', (health) => {
+        this.patches.availability(health.reachable);
+        this.scheduleState();
+      }),
+      bus.on('mqttConnection', ({ connected }) => {
+        this.patches.mqtt(connected);
+        this.scheduleState();
+      }),
       bus.on('call', (event) => this.events.send('call', event)),
     );
     const [host, portText] = splitListen(this.config.web.listen);
