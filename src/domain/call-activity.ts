@@ -33,6 +33,14 @@ export class CallActivity {
     }
   }
 
+  /** DNs whose part in the calls differs from `previous` (only their extensions' status can have changed). */
+  changedSince(previous: CallActivity): Set<string> {
+    const changed = new Set<string>();
+    for (const [dn, rank] of this.rank) if (previous.rank.get(dn) !== rank) changed.add(dn);
+    for (const dn of previous.rank.keys()) if (!this.rank.has(dn)) changed.add(dn);
+    return changed;
+  }
+
   /** An extension's part in the active calls; offline when not registered and in no call. */
   extensionStatus(extension: Pick<Extension, 'number' | 'registered'>): ExtensionStatus {
     const rank = this.rank.get(extension.number) ?? 0;

@@ -83,6 +83,20 @@ export function directionOf(callerKind: string, calleeKind: string): CallDirecti
   return INTERNAL_KINDS.has(callerKind as DnKind) ? 'internal' : undefined;
 }
 
+/** Field by field (the tracker runs this for every call on every poll; no serialising). */
+function sameRecord(a: CallRecord, b: CallRecord): boolean {
+  for (const key of Object.keys(a) as (keyof CallRecord)[]) {
+    if (key === 'pbx_call_ids') {
+      if (
+        a.pbx_call_ids.length !== b.pbx_call_ids.length ||
+        a.pbx_call_ids.some((id, i) => id !== b.pbx_call_ids[i])
+      )
+        return false;
+    } else if (a[key] !== b[key]) return false;
+  }
+  return true;
+}
+
 function pendingOf(tracked: Tracked): PendingCaller {
   return {
     id: tracked.record.id,
@@ -96,13 +110,17 @@ export class CallTracker {
   private readonly calls = new Map<string, Tracked>();
   private readonly byPbxId = new Map<number, string>();
   private serverOffset = 0;
+  /** The calls in progress as published, rebuilt only when a call starts, changes or ends. */
+  private activeList?: CallRecord[];
 
   constructor(private readonly options: TrackerOptions) {}
 
+  /** Calls in progress, oldest first: the same array until one of them changes (copies, safe to keep). */
   get active(): CallRecord[] {
-    return [...this.calls.values()]
-      .map((t) => t.record)
+    this.activeList ??= [...this.calls.values()]
+      .map((t) => ({ ...t.record }))
       .sort((a, b) => a.started_at.localeCompare(b.started_at));
+    return this.activeList;
   }
 
   /** The PBX's clock, as last seen in ServerNow (call-log times are on it, not on ours). */
@@ -138,12 +156,14 @@ export class CallTracker {
       this.calls.set(record.id, tracked);
       for (const id of record.pbx_call_ids) this.byPbxId.set(id, record.id);
     }
+    this.activeList = undefined;
   }
 
   /** Sets a caller number found in the call log; returns the updated call if it is still active. */
   resolveCaller(id: string, number: string | null): CallRecord | undefined {
     const tracked = this.calls.get(id);
     if (!tracked || !number) return undefined;
+    this.activeList = undefined;
     tracked.needsCallerId = false;
     tracked.record.caller_number = normaliseNumber(number);
     tracked.record.caller_name =
@@ -178,10 +198,11 @@ export class CallTracker {
         this.calls.set(tracked.record.id, tracked);
         this.byPbxId.set(pbxId, tracked.record.id);
         logicalId = tracked.record.id;
+        this.activeList = undefined;
       }
       seen.add(logicalId!);
       tracked.missing = 0;
-      const before = JSON.stringify(tracked.record);
+      const before = { ...tracked.record };
       const events = this.apply(tracked, row, serverNow, directory);
       if (isNew) {
         result.started.push({ ...tracked.record });
@@ -191,7 +212,7 @@ export class CallTracker {
         ) {
           result.events.push({ event_type: 'ringing', call: { ...tracked.record } });
         }
-      } else if (JSON.stringify(tracked.record) !== before) {
+      } else if (!sameRecord(tracked.record, before)) {
         result.changed.push({ ...tracked.record });
       }
       result.events.push(...events.map((event_type) => ({ event_type, call: { ...tracked.record } })));
@@ -208,6 +229,7 @@ export class CallTracker {
       result.events.push({ event_type: 'ended', call: record });
       if (isMissed(record)) result.events.push({ event_type: 'missed', call: record });
     }
+    if (result.started.length + result.changed.length + result.ended.length > 0) this.activeList = undefined;
     return result;
   }
 

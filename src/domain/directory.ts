@@ -37,3 +37,23 @@ export class Directory {
     return this.byNumber.get(dn)?.kind ?? 'other';
   }
 }
+
+/** A Directory rebuilt only when the snapshot's directory, trunks or the voicemail DN change (not on every poll). */
+export function cachedDirectory(): (snapshot: PbxSnapshot, voicemailNumber: string | null) => Directory {
+  let inputs: unknown[] = [];
+  let directory: Directory | undefined;
+  return (snapshot, voicemailNumber) => {
+    const next = [
+      snapshot.extensions,
+      snapshot.ringGroups,
+      snapshot.queues,
+      snapshot.trunks,
+      voicemailNumber,
+    ];
+    if (!directory || next.some((value, i) => value !== inputs[i])) {
+      directory = new Directory(snapshot, voicemailNumber);
+      inputs = next;
+    }
+    return directory;
+  };
+}

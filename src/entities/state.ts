@@ -4,7 +4,7 @@ import type { SipFields } from '../domain/alarm.ts';
 import { CallActivity } from '../domain/call-activity.ts';
 import type { CallFields, CallRecord } from '../domain/call.ts';
 import type { JsonValue } from '../domain/json.ts';
-import type { PbxSnapshot } from '../domain/types.ts';
+import type { Extension, PbxSnapshot } from '../domain/types.ts';
 import { extensionPayload } from './extension.ts';
 import type { EntityKind, EntityPayload } from './fields.ts';
 import { queuePayload, ringGroupPayload } from './groups.ts';
@@ -50,46 +50,6 @@ export function entityKey(kind: EntityKind, number: string): string {
   return `${kind}/${number}`;
 }
 
-/** Every entity of the view, the PBX first. */
-export function projectEntities(view: PbxView): EntityState[] {
-  const { snapshot } = view;
-  const activity = new CallActivity(snapshot.activeCalls ?? []);
-  return [
-    {
-      kind: 'pbx',
-      number: view.pbxId,
-      name: snapshot.system?.fqdn ?? view.pbxId,
-      swVersion: snapshot.system?.version ?? null,
-      payload: pbxPayload(pbxSystemFields(snapshot, view.realtime), view.calls?.fields, view.sip),
-    },
-    ...(snapshot.extensions ?? []).map((e) => ({
-      kind: 'extension' as const,
-      number: e.number,
-      name: e.name,
-      payload: extensionPayload(e, activity.extensionStatus(e)),
-      profiles: e.profiles,
-    })),
-    ...(snapshot.ringGroups ?? []).map((g) => ({
-      kind: 'ring_group' as const,
-      number: g.number,
-      name: g.name,
-      payload: ringGroupPayload(g),
-    })),
-    ...(snapshot.queues ?? []).map((q) => ({
-      kind: 'queue' as const,
-      number: q.number,
-      name: q.name,
-      payload: queuePayload(q, activity.waitingCallers(q)),
-    })),
-    ...(snapshot.trunks ?? []).map((t) => ({
-      kind: 'trunk' as const,
-      number: t.number,
-      name: t.name,
-      payload: trunkPayload(t),
-    })),
-  ];
-}
-
 export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return false;
@@ -113,51 +73,148 @@ function sameEntity(a: EntityState, b: EntityState): boolean {
   );
 }
 
-/** The current published state; each update answers what changed. */
+const ORDER: readonly EntityKind[] = ['pbx', 'extension', 'ring_group', 'queue', 'trunk'];
+
+/**
+ * The published state: projects views of the PBX into entity states and answers what changed. It looks only at
+ * what can have changed: every entity of a list the PBX side replaced (a directory or trunk poll), else just the
+ * extensions whose part in the calls changed and the queues, so a calls poll at 10,000 extensions touches a few.
+ */
 export class PublishedState {
-  private readonly entities = new Map<string, EntityState>();
+  private readonly byKind = new Map<EntityKind, Map<string, EntityState>>(ORDER.map((k) => [k, new Map()]));
   private readonly lists = new Map<CallListName, { records: readonly CallRecord[]; json: string }>();
   private complete = false;
+  private last: { extensions?: unknown; ringGroups?: unknown; trunks?: unknown; activity?: CallActivity } =
+    {};
+  private extensionIndex = new Map<string, Extension>();
 
-  /** The change this projection makes, or undefined when it changes nothing. */
-  update(next: readonly EntityState[], lists: PbxView['calls'], complete: boolean): StateChange | undefined {
+  /** The change this view makes, or undefined when it changes nothing. */
+  project(view: PbxView, complete: boolean): StateChange | undefined {
+    const { snapshot } = view;
     const becameComplete = complete && !this.complete;
     const change: StateChange = { changed: [], removed: [], lists: {}, complete: complete || this.complete };
-    const seen = new Set<string>();
-    for (const entity of next) {
-      const key = entityKey(entity.kind, entity.number);
-      seen.add(key);
-      const previous = this.entities.get(key);
-      if (previous && sameEntity(previous, entity)) continue;
-      this.entities.set(key, entity);
-      change.changed.push(entity);
+    const activity = new CallActivity(snapshot.activeCalls ?? []);
+    this.offer(change, {
+      kind: 'pbx',
+      number: view.pbxId,
+      name: snapshot.system?.fqdn ?? view.pbxId,
+      swVersion: snapshot.system?.version ?? null,
+      payload: pbxPayload(pbxSystemFields(snapshot, view.realtime), view.calls?.fields, view.sip),
+    });
+    const extension = (e: Extension): EntityState => {
+      const status = activity.extensionStatus(e);
+      return {
+        kind: 'extension',
+        number: e.number,
+        name: e.name,
+        payload: extensionPayload(e, status),
+        profiles: e.profiles,
+      };
+    };
+    if (snapshot.extensions !== this.last.extensions || !this.last.activity) {
+      this.extensionIndex = new Map((snapshot.extensions ?? []).map((e) => [e.number, e]));
+      this.replaceKind(change, 'extension', (snapshot.extensions ?? []).map(extension));
+    } else {
+      for (const dn of activity.changedSince(this.last.activity)) {
+        const e = this.extensionIndex.get(dn);
+        if (e) this.offer(change, extension(e));
+      }
     }
-    for (const [key, entity] of this.entities) {
-      if (seen.has(key)) continue;
-      this.entities.delete(key);
-      change.removed.push({ kind: entity.kind, number: entity.number });
+    if (snapshot.ringGroups !== this.last.ringGroups) {
+      this.replaceKind(
+        change,
+        'ring_group',
+        (snapshot.ringGroups ?? []).map((g) => ({
+          kind: 'ring_group',
+          number: g.number,
+          name: g.name,
+          payload: ringGroupPayload(g),
+        })),
+      );
     }
-    for (const name of CALL_LISTS) {
-      const records = lists?.lists[name];
-      if (!records) continue;
-      const json = JSON.stringify(records);
-      if (this.lists.get(name)?.json === json) continue;
-      this.lists.set(name, { records, json });
-      change.lists[name] = records;
+    // Queues are few, and their waiting callers follow every call: always looked at.
+    this.replaceKind(
+      change,
+      'queue',
+      (snapshot.queues ?? []).map((q) => ({
+        kind: 'queue',
+        number: q.number,
+        name: q.name,
+        payload: queuePayload(q, activity.waitingCallers(q)),
+      })),
+    );
+    if (snapshot.trunks !== this.last.trunks) {
+      this.replaceKind(
+        change,
+        'trunk',
+        (snapshot.trunks ?? []).map((t) => ({
+          kind: 'trunk',
+          number: t.number,
+          name: t.name,
+          payload: trunkPayload(t),
+        })),
+      );
     }
+    this.last = {
+      extensions: snapshot.extensions,
+      ringGroups: snapshot.ringGroups,
+      trunks: snapshot.trunks,
+      activity,
+    };
+    this.takeLists(change, view.calls);
     this.complete = change.complete;
     const empty =
       change.changed.length === 0 && change.removed.length === 0 && Object.keys(change.lists).length === 0;
     return empty && !becameComplete ? undefined : change;
   }
 
+  private offer(change: StateChange, state: EntityState): void {
+    const entities = this.byKind.get(state.kind)!;
+    const previous = entities.get(state.number);
+    if (previous && sameEntity(previous, state)) return;
+    entities.set(state.number, state);
+    change.changed.push(state);
+  }
+
+  /** A whole list of one kind: each entity offered, the ones no longer listed removed. */
+  private replaceKind(change: StateChange, kind: EntityKind, states: readonly EntityState[]): void {
+    const listed = new Set<string>();
+    for (const state of states) {
+      listed.add(state.number);
+      this.offer(change, state);
+    }
+    const entities = this.byKind.get(kind)!;
+    for (const number of [...entities.keys()]) {
+      if (listed.has(number)) continue;
+      entities.delete(number);
+      change.removed.push({ kind, number });
+    }
+  }
+
+  private takeLists(change: StateChange, calls: PbxView['calls']): void {
+    for (const name of CALL_LISTS) {
+      const records = calls?.lists[name];
+      if (!records) continue;
+      const previous = this.lists.get(name);
+      // The call service hands over the same array while a list is unchanged: no serialising on every poll.
+      if (previous?.records === records) continue;
+      const json = JSON.stringify(records);
+      if (previous?.json === json) {
+        previous.records = records;
+        continue;
+      }
+      this.lists.set(name, { records, json });
+      change.lists[name] = records;
+    }
+  }
+
   /** Every entity, in publishing order. */
   all(): EntityState[] {
-    return [...this.entities.values()];
+    return ORDER.flatMap((kind) => [...this.byKind.get(kind)!.values()]);
   }
 
   ofKind(kind: EntityKind): EntityState[] {
-    return this.all().filter((e) => e.kind === kind);
+    return [...this.byKind.get(kind)!.values()];
   }
 
   list(name: CallListName): readonly CallRecord[] {

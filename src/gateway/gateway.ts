@@ -4,11 +4,11 @@ import type { Bus } from '../bus.ts';
 import type { Config } from '../config/schema.ts';
 import type { SipFields } from '../domain/alarm.ts';
 import type { CallEvent } from '../domain/call.ts';
-import { Directory } from '../domain/directory.ts';
+import { cachedDirectory } from '../domain/directory.ts';
 import type { PbxHealth } from '../domain/health.ts';
 import type { Journal, JournalAnswer } from '../domain/journal.ts';
 import { isComplete, tracksCalls, type Extension, type PbxSnapshot } from '../domain/types.ts';
-import { projectEntities, PublishedState } from '../entities/state.ts';
+import { PublishedState, type PbxView } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
 import { fetchActiveCalls } from '../pbx/endpoints.ts';
@@ -39,6 +39,7 @@ export interface GatewayOptions {
 export class Gateway {
   /** The published state, read by the outputs' ports (/api/state, metrics). */
   readonly published = new PublishedState();
+  private readonly directory = cachedDirectory();
   readonly calls: CallService;
   private readonly snapshot: PbxSnapshot = { reachable: false };
   private readonly tracker: PbxHealthTracker;
@@ -143,7 +144,7 @@ export class Gateway {
     const rows = await fetchActiveCalls(this.options.client);
     this.snapshot.activeCalls = rows;
     if (this.tracking) {
-      this.emitCalls(this.calls.observe(rows, new Directory(this.snapshot, this.voicemailNumber)));
+      this.emitCalls(this.calls.observe(rows, this.directory(this.snapshot, this.voicemailNumber)));
       this.callLog.afterCallsPoll();
     }
     this.publish();
@@ -162,15 +163,15 @@ export class Gateway {
   /** Projects the snapshot and calls into entity states; emits what changed. */
   private publish(): void {
     const calls = this.tracking ? { fields: this.calls.pbxFields(), lists: this.calls.lists() } : undefined;
-    const entities = projectEntities({
+    const view: PbxView = {
       pbxId: this.options.config.pbx.id,
       // Call events are polled: the Call Control websocket is not used yet.
       realtime: this.options.config.pbx.realtime === 'poll' ? 'off' : 'polling',
       snapshot: this.snapshot,
       ...(calls ? { calls } : {}),
       ...(this.sip ? { sip: this.sip } : {}),
-    });
-    const change = this.published.update(entities, calls, isComplete(this.snapshot));
+    };
+    const change = this.published.project(view, isComplete(this.snapshot));
     if (change) this.options.bus.emit('state', change);
   }
 
@@ -194,8 +195,10 @@ export class Gateway {
 
   /** The PBX confirmed a presence change: show it now rather than at the next poll. */
   presenceChanged(number: string, profile: string): void {
-    const extension = this.extension(number);
-    if (extension) extension.presence = profile;
+    // A new object, not an edit in place: the projection reuses an entity whose inputs are the same objects.
+    this.snapshot.extensions = this.snapshot.extensions?.map((e) =>
+      e.number === number ? { ...e, presence: profile } : e,
+    );
     this.publish();
   }
 }
