@@ -2,7 +2,8 @@
 import type { CallEngine, SimCall } from './calls.ts';
 import { SimError } from './calls.ts';
 import type { SimClock } from './clock.ts';
-import { makeUser, PROFILE_NAMES, type PbxModel } from './model.ts';
+import { makeUser } from './model-build.ts';
+import { PROFILE_NAMES, type PbxModel } from './model.ts';
 import { Random } from './random.ts';
 import { json, type Reply } from './reply.ts';
 import type { TokenAuthority } from './auth.ts';
