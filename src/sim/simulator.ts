@@ -2,17 +2,20 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { generate } from 'selfsigned';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
 import { CallEngine } from './calls.ts';
 import { wallClock, type SimClock } from './clock.ts';
+import { faultApplies, faultReply, type Fault } from './faults.ts';
+import { bearerToken, readBody, safeDecode } from './http-io.ts';
+import { connectToken, userLogin } from './logins.ts';
 import { createModel } from './model-build.ts';
 import { MAX_EXTENSIONS, type PbxModel } from './model.ts';
 import { Random } from './random.ts';
 import { json, type Reply } from './reply.ts';
-import { handleScript, type Fault, type RequestLogEntry } from './script.ts';
+import { handleScript, type RequestLogEntry } from './script/routes.ts';
+import { selfSignedCertificate } from './tls.ts';
 import { TrafficGenerator, type TrafficLevel } from './traffic.ts';
-import { handleXapi } from './xapi.ts';
+import { handleXapi } from './xapi/routes.ts';
 
 export interface SimulatorOptions {
   port?: number;
@@ -38,12 +41,7 @@ export const DEFAULT_CREDENTIALS: SimCredentials = {
   password: 'simulator',
 };
 
-const MAX_BODY = 1024 * 1024;
 const REQUEST_LOG_LIMIT = 100_000;
-const UNAUTHORIZED = {
-  error: 'unauthorized',
-  error_description: 'The request requires valid user authentication.',
-};
 
 export class Simulator {
   readonly model: PbxModel;
@@ -90,33 +88,14 @@ export class Simulator {
   }
 
   async start(): Promise<string> {
-    const pems = await generate([{ name: 'commonName', value: this.model.fqdn }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notAfterDate: new Date(Date.now() + 365 * 86400_000),
-      extensions: [
-        { name: 'basicConstraints', cA: false },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 2, value: this.model.fqdn },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
+    const pems = await selfSignedCertificate(this.model.fqdn);
     this.certificate = pems.cert;
-    const server = createServer(
-      { key: pems.private, cert: pems.cert, keepAliveTimeout: 30_000 },
-      (req, res) => {
-        this.dispatch(req, res).catch((error: unknown) => {
-          if (!res.headersSent)
-            this.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
-        });
-      },
-    );
+    const server = createServer({ ...pems, keepAliveTimeout: 30_000 }, (req, res) => {
+      this.dispatch(req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          this.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
+      });
+    });
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -188,13 +167,13 @@ export class Simulator {
     }
     if (this.applyFault(req, res, url)) return;
     if (req.method === 'POST' && url.pathname === '/connect/token')
-      return this.send(req, res, await this.connectToken(req, body));
+      return this.send(req, res, await connectToken(this.auth, req, body));
     if (req.method === 'POST' && url.pathname === '/webclient/api/Login/GetAccessToken')
-      return this.send(req, res, await this.userLogin(body));
+      return this.send(req, res, await userLogin(this.auth, body));
     if (req.method === 'POST' && url.pathname === '/webclient/api/Logout')
       return this.send(req, res, { status: 200, body: '' });
     if (url.pathname.startsWith('/xapi/v1/') || url.pathname.startsWith('/callcontrol')) {
-      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const token = bearerToken(req);
       const principal = token ? await this.auth.verifyAccess(token) : undefined;
       if (!principal) {
         return this.send(req, res, {
@@ -247,49 +226,9 @@ export class Simulator {
 
   /** Answers a request the way a failing PBX would; true when it did. */
   private applyFault(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-    const fault = this.fault.current;
+    const fault = faultApplies(this.fault, url.pathname, safeDecode(url.pathname));
     if (!fault) return false;
-    if (
-      fault.path
-        ? !fault.path.test(safeDecode(url.pathname))
-        : !/^\/(xapi|connect|webclient)\//.test(url.pathname)
-    )
-      return false;
-    if (fault.remaining !== undefined && --fault.remaining <= 0) this.fault.current = undefined;
     switch (fault.mode) {
-      case '500':
-        this.send(
-          req,
-          res,
-          json(500, { error: { code: '500', message: 'An error has occurred.', details: [] } }),
-          '500',
-        );
-        break;
-      case '503':
-        // What nginx in front of a restarting 3CX answers: HTML, not JSON.
-        this.send(
-          req,
-          res,
-          {
-            status: 503,
-            headers: { 'content-type': 'text/html' },
-            body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>',
-          },
-          '503',
-        );
-        break;
-      case 'malformed':
-        this.send(
-          req,
-          res,
-          {
-            status: 200,
-            headers: { 'content-type': 'application/json' },
-            body: '{"@odata.context":"x","value":[{"Id":',
-          },
-          'malformed',
-        );
-        break;
       case 'reset':
         this.log(req, url, 0, 'reset');
         req.socket.destroy();
@@ -299,6 +238,8 @@ export class Simulator {
         this.hung.add(res);
         res.on('close', () => this.hung.delete(res));
         break;
+      default:
+        this.send(req, res, faultReply(fault.mode), fault.mode);
     }
     return true;
   }
@@ -314,91 +255,5 @@ export class Simulator {
       fault: this.fault,
       onFaultCleared: () => this.releaseHung(),
     };
-  }
-
-  private async connectToken(req: IncomingMessage, body: Buffer): Promise<Reply> {
-    const form = await readForm(req, body);
-    const grant = form.get('grant_type');
-    if (grant === 'client_credentials') {
-      if (!this.auth.checkClient(form.get('client_id') ?? undefined, form.get('client_secret') ?? undefined))
-        return json(401, UNAUTHORIZED);
-      return json(200, await this.auth.issueAccess({ kind: 'client', name: form.get('client_id')! }));
-    }
-    if (grant === 'refresh_token') {
-      const cookie =
-        parseCookies(req.headers.cookie).get('RefreshTokenCookie') ?? form.get('refresh_token') ?? '';
-      const tokens = await this.auth.refresh(cookie);
-      if (!tokens) return json(401, UNAUTHORIZED);
-      return json(200, tokens, refreshCookie(tokens.refresh_token!));
-    }
-    return json(400, {
-      error: 'unsupported_grant_type',
-      error_description: `grant_type ${grant ?? '(none)'} is not supported`,
-    });
-  }
-
-  private async userLogin(body: Buffer): Promise<Reply> {
-    let login: { Username?: unknown; Password?: unknown };
-    try {
-      login = JSON.parse(body.toString('utf8')) as typeof login;
-    } catch {
-      return json(400, { Status: 'InvalidRequest', Token: null, TwoFactorAuth: null });
-    }
-    const text = (v: unknown) => (typeof v === 'string' ? v : '');
-    if (!this.auth.checkUser(text(login.Username), text(login.Password))) {
-      return json(200, { Status: 'AuthFailed', Token: null, TwoFactorAuth: null });
-    }
-    const tokens = await this.auth.issueAccess({ kind: 'user', name: String(login.Username) });
-    return json(
-      200,
-      { Status: 'AuthSuccess', Token: tokens, TwoFactorAuth: null },
-      refreshCookie(tokens.refresh_token!),
-    );
-  }
-}
-
-function refreshCookie(token: string): Record<string, string> {
-  return { 'set-cookie': `RefreshTokenCookie=${token}; path=/; secure; samesite=strict; httponly` };
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  return cookies;
-}
-
-async function readForm(req: IncomingMessage, body: Buffer): Promise<URLSearchParams> {
-  const type = req.headers['content-type'] ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    // 3CX's own TypeScript sample posts FormData; the PBX accepts it as well as urlencoded.
-    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
-    const params = new URLSearchParams();
-    form.forEach((value, key) => params.set(key, typeof value === 'string' ? value : value.name));
-    return params;
-  }
-  return new URLSearchParams(body.toString('utf8'));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
   }
 }
