@@ -47,6 +47,12 @@ export interface SimCall {
   segment?: Segment;
   segmentIndex: number;
   answeredBy?: string;
+  /** When a person (extension, agent, or the far end of an outbound call) first answered; voicemail is not one. */
+  firstAnsweredAt?: number;
+  /** The ring group or queue the current callee took the call for. */
+  group?: Party;
+  /** The extension that transferred the call to the current callee. */
+  referredBy?: string;
   recorded: boolean;
   /** Traffic-generator bookkeeping; scripted calls leave it empty. */
   plan?: unknown;

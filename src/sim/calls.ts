@@ -43,8 +43,12 @@ export interface StartCallRequest {
   recorded?: boolean;
 }
 
+/** Told of every change to a call, in the same tick; `ended` on hang-up, once the call has left `active`. */
+export type CallObserver = (call: SimCall, ended: boolean) => void;
+
 export class CallEngine {
   readonly active = new Map<number, SimCall>();
+  readonly observers: CallObserver[] = [];
   readonly callLog: CallLogData[] = [];
   readonly historyView: CallHistoryView[] = [];
   readonly recordings: Recording[] = [];
@@ -121,7 +125,12 @@ export class CallEngine {
     }
     this.active.set(call.id, call);
     if (direction === 'internal') this.ring(call.id);
+    else this.changed(call);
     return call;
+  }
+
+  private changed(call: SimCall, ended = false): void {
+    for (const observer of this.observers) observer(call, ended);
   }
 
   private setStatus(call: SimCall, status: ActiveStatus): void {
@@ -139,11 +148,16 @@ export class CallEngine {
       to.type === DN_TYPE.external && call.trunk
         ? { ...to, dn: call.trunk.Number, name: call.trunk.Gateway.Name }
         : to;
-    this.closeSegment(call, call.status === 'Transferring' ? 'Redirected' : undefined);
+    const transferring = call.status === 'Transferring';
+    if (transferring && call.callee !== 'ROUTER' && call.callee.type === DN_TYPE.extension)
+      call.referredBy = call.callee.dn;
+    this.closeSegment(call, transferring ? 'Redirected' : undefined);
     this.openSegment(call, destination);
     call.callee = destination;
+    call.group = undefined;
     call.pendingTarget = undefined;
     this.setStatus(call, 'Ringing');
+    this.changed(call);
     return call;
   }
 
@@ -165,6 +179,7 @@ export class CallEngine {
       const agent = this.party(agentNumber);
       this.openSegment(call, agent);
       call.callee = agent;
+      call.group = current;
     } else if (by && current.type === DN_TYPE.extension && by !== current.dn) {
       throw new SimError(409, `call ${id} rings ${current.dn}, not ${by}`);
     }
@@ -172,7 +187,9 @@ export class CallEngine {
     call.answeredBy =
       (call.callee as Party).type === DN_TYPE.external ? undefined : (call.callee as Party).dn;
     if (call.recorded) call.segment!.recordingId = ++this.lastRecordingId;
+    call.firstAnsweredAt ??= this.clock.now();
     this.setStatus(call, 'Talking');
+    this.changed(call);
     return call;
   }
 
@@ -192,7 +209,9 @@ export class CallEngine {
     this.openSegment(call, box);
     call.segment!.answeredAt = this.clock.now();
     call.callee = box;
+    call.group = undefined;
     this.setStatus(call, 'Talking');
+    this.changed(call);
     return call;
   }
 
@@ -202,20 +221,24 @@ export class CallEngine {
     call.pendingTarget = target;
     call.answeredBy = undefined;
     this.setStatus(call, 'Transferring');
+    this.changed(call);
     return call;
   }
 
   hold(id: number): SimCall {
-    const call = this.get(id);
-    if (call.status !== 'Talking') throw new SimError(409, `call ${id} is not talking`);
-    this.setStatus(call, 'Held');
-    return call;
+    return this.switchHold(id, 'Talking', 'Held');
   }
 
   resume(id: number): SimCall {
+    return this.switchHold(id, 'Held', 'Talking');
+  }
+
+  private switchHold(id: number, from: 'Talking' | 'Held', to: 'Talking' | 'Held'): SimCall {
     const call = this.get(id);
-    if (call.status !== 'Held') throw new SimError(409, `call ${id} is not held`);
-    this.setStatus(call, 'Talking');
+    if (call.status !== from)
+      throw new SimError(409, `call ${id} is not ${from === 'Held' ? 'held' : 'talking'}`);
+    this.setStatus(call, to);
+    this.changed(call);
     return call;
   }
 
@@ -223,6 +246,7 @@ export class CallEngine {
     const call = this.get(id);
     this.closeSegment(call);
     this.active.delete(id);
+    this.changed(call, true);
     return call;
   }
 

@@ -29,3 +29,15 @@ export function lookup<R>(routes: readonly Route<R>[], method: string, path: str
   }
   return pathKnown ? { found: 'path' } : { found: 'nothing' };
 }
+
+/** Runs the handler for the request, or answers `unmatched` ('path': the path is known, the method is not). */
+export function dispatch<R>(
+  routes: readonly Route<R>[],
+  method: string,
+  path: string,
+  request: R,
+  unmatched: (found: 'path' | 'nothing') => Reply,
+): Reply {
+  const route = lookup(routes, method, path);
+  return route.found === 'handler' ? route.handler(request, route.match) : unmatched(route.found);
+}

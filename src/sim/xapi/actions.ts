@@ -1,5 +1,6 @@
 // xAPI writes and binary answers: PATCH Users({Id}), Users/Pbx.MakeCall, Recordings/Pbx.DownloadRecording.
-import { DN_TYPE } from '../calls.ts';
+import { DN_TYPE } from '../call-types.ts';
+import { deviceIdOf } from '../devices.ts';
 import { ENTITY_TYPES } from '../entities.ts';
 import { json, odataError, type Reply } from '../reply.ts';
 import { recordingWav } from '../wav.ts';
@@ -64,7 +65,7 @@ export function makeCall(context: XapiContext, body: unknown): Reply {
       CallId: call.id,
       LegId: 1,
       DN: user.Number,
-      DeviceId: `sip:${user.Number}@127.0.0.1:5062`,
+      DeviceId: deviceIdOf(user.Number),
       PartyCallerId: party.callerId,
       PartyCallerName: party.name,
       PartyDn: party.dn,

@@ -3,7 +3,7 @@ import { SimError } from '../calls.ts';
 import { ENTITY_TYPES, type EntitySetName } from '../entities.ts';
 import { ODataError, queryCollection, querySingle, type EntityType } from '../odata/query.ts';
 import { json, odataError, type Reply } from '../reply.ts';
-import { lookup, type Route } from '../router.ts';
+import { dispatch, type Route } from '../router.ts';
 import { downloadRecording, makeCall, patchUser } from './actions.ts';
 import { getCallLogData } from './call-log.ts';
 import {
@@ -137,10 +137,11 @@ function notAllowed(method: string, path: string): Reply {
 
 export function handleXapi(context: XapiContext, request: XapiRequest): Reply {
   try {
-    const route = lookup(ROUTES, request.method, request.path);
-    if (route.found === 'handler') return route.handler({ ...request, context }, route.match);
-    if (route.found === 'path') return notAllowed(request.method, request.path);
-    return odataError(404, `No HTTP resource was found that matches the request URI '${request.path}'.`);
+    return dispatch(ROUTES, request.method, request.path, { ...request, context }, (found) =>
+      found === 'path'
+        ? notAllowed(request.method, request.path)
+        : odataError(404, `No HTTP resource was found that matches the request URI '${request.path}'.`),
+    );
   } catch (error) {
     if (error instanceof ODataError) return json(error.status, error.body());
     if (error instanceof SimError) return odataError(error.status, error.message);
