@@ -7,8 +7,8 @@ import type { Config } from './config/schema.ts';
 import { checkConfig } from './commands/check-config.ts';
 import { runDemo } from './commands/demo.ts';
 import { runGateway } from './commands/run.ts';
-import { Simulator } from './sim/simulator.ts';
-import { DEFAULT_CREDENTIALS } from './sim/simulator.ts';
+import { SimError } from './sim/call-types.ts';
+import { DEFAULT_CREDENTIALS, Simulator } from './sim/simulator.ts';
 import { VERSION } from './version.ts';
 
 const COMMANDS = ['run', 'check-config', 'simulate', 'demo'] as const;
@@ -39,6 +39,8 @@ simulate options:
   --token-ttl S       access token lifetime in seconds (default 3600)
   --client-id ID --client-secret S   (default ${DEFAULT_CREDENTIALS.clientId} / ${DEFAULT_CREDENTIALS.clientSecret})
   --username U --password P          (default ${DEFAULT_CREDENTIALS.username} / ${DEFAULT_CREDENTIALS.password})
+  --callcontrol on|off  the API client has "Call Control API Access" (default on)
+  --monitor DNS       Call Control's monitored DNs: all (extensions and queues), none, or 101,102,800
 
 demo options:
   --mqtt URL          use this broker instead of the embedded one (on 1883, or a free port)
@@ -63,6 +65,8 @@ const OPTIONS = {
   'client-secret': { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
+  callcontrol: { type: 'string' },
+  monitor: { type: 'string' },
   mqtt: { type: 'string' },
   listen: { type: 'string' },
 } as const;
@@ -106,11 +110,25 @@ function parse(argv: string[]) {
   return { command: word as Command, values: parsed.values as Record<string, string | boolean | undefined> };
 }
 
+/** A simulator, or a usage error naming what the simulator refused (an unknown DN to monitor, say). */
+function newSimulator(options: ConstructorParameters<typeof Simulator>[0]): Simulator {
+  try {
+    return new Simulator(options);
+  } catch (error) {
+    if (error instanceof SimError) throw new UsageError(`--monitor: ${error.message}`);
+    throw error;
+  }
+}
+
 async function simulate(values: Record<string, unknown>): Promise<void> {
   const traffic = (values.traffic as string | undefined) ?? 'normal';
   if (!['none', 'normal', 'busy'].includes(traffic))
     throw new UsageError(`--traffic expects none, normal or busy, got "${traffic}"`);
-  const simulator = new Simulator({
+  const callControl = (values.callcontrol as string | undefined) ?? 'on';
+  if (!['on', 'off'].includes(callControl))
+    throw new UsageError(`--callcontrol expects on or off, got "${callControl}"`);
+  const monitor = (values.monitor as string | undefined) ?? 'all';
+  const simulator = newSimulator({
     port: integerOption(values, 'port', 5001, 0, 65535),
     extensions: integerOption(values, 'extensions', 20, 1, 10_000),
     ringGroups: integerOption(values, 'ring-groups', 2, 0, 89),
@@ -125,13 +143,18 @@ async function simulate(values: Record<string, unknown>): Promise<void> {
       ...(values.username ? { username: values.username as string } : {}),
       ...(values.password ? { password: values.password as string } : {}),
     },
+    callControl: {
+      enabled: callControl === 'on',
+      monitor: monitor === 'all' || monitor === 'none' ? monitor : monitor.split(','),
+    },
   });
   const url = await simulator.start();
   process.stdout.write(`listening ${url}\n`);
   process.stdout.write(
     `3CX V20 simulator: ${simulator.model.users.length} users, ${simulator.model.ringGroups.length} ring groups, ` +
       `${simulator.model.queues.length} queues, ${simulator.model.trunks.length} trunks, traffic ${traffic}.\n` +
-      `xAPI at ${url}/xapi/v1/ (self-signed certificate); scripting API at ${url}/sim/ (see docs/simulator.md).\n`,
+      `xAPI at ${url}/xapi/v1/ (self-signed certificate); Call Control ${callControl === 'on' ? `at ${url}/callcontrol (monitoring ${monitor})` : 'off (403)'};\n` +
+      `scripting API at ${url}/sim/ (see docs/simulator.md).\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
+import { CallControl, type CallControlOptions } from './callcontrol/service.ts';
 import { CallEngine } from './calls.ts';
 import { wallClock, type SimClock } from './clock.ts';
 import { faultApplies, faultReply, type Fault } from './faults.ts';
@@ -32,6 +33,8 @@ export interface SimulatorOptions {
   clock?: SimClock;
   /** Advance traffic once a second on a timer (off when a test steps it through /sim/traffic). */
   autoTick?: boolean;
+  /** Call Control access and monitored DNs (default: on, every extension and queue). */
+  callControl?: CallControlOptions;
 }
 
 export const DEFAULT_CREDENTIALS: SimCredentials = {
@@ -49,6 +52,7 @@ export class Simulator {
   readonly calls: CallEngine;
   readonly traffic: TrafficGenerator;
   readonly auth: TokenAuthority;
+  readonly callControl: CallControl;
   readonly requestLog: RequestLogEntry[] = [];
   readonly fault: { current?: Fault } = {};
   private server?: Server;
@@ -85,6 +89,10 @@ export class Simulator {
       options.tokenTtlSeconds ?? 3600,
       this.clock,
     );
+    this.callControl = new CallControl(
+      { model: this.model, calls: this.calls, traffic: this.traffic, auth: this.auth, clock: this.clock },
+      options.callControl,
+    );
   }
 
   async start(): Promise<string> {
@@ -95,6 +103,13 @@ export class Simulator {
         if (!res.headersSent)
           this.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
       });
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      this.callControl.upgrade(req, socket, head).then(
+        (status) => this.log(req, url, status),
+        () => socket.destroy(),
+      );
     });
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -107,6 +122,7 @@ export class Simulator {
     });
     const address = server.address() as AddressInfo;
     this.url = `https://${this.options.host ?? '127.0.0.1'}:${address.port}`;
+    this.callControl.start();
     if (this.options.autoTick ?? true) {
       this.timer = setInterval(() => this.traffic.step(), 1000);
       this.timer.unref();
@@ -116,6 +132,7 @@ export class Simulator {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.callControl.stop();
     this.releaseHung();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -159,15 +176,22 @@ export class Simulator {
       } catch {
         return this.send(req, res, json(400, { error: 'the body is not JSON' }));
       }
-      return this.send(
-        req,
-        res,
-        handleScript(this.scriptContext(), req.method ?? 'GET', url.pathname, parsed, url.searchParams),
+      const reply = handleScript(
+        this.scriptContext(),
+        req.method ?? 'GET',
+        url.pathname,
+        parsed,
+        url.searchParams,
       );
+      this.callControl.sockets.checkTokens(); // the script may have moved the clock or revoked tokens
+      return this.send(req, res, reply);
     }
     if (this.applyFault(req, res, url)) return;
-    if (req.method === 'POST' && url.pathname === '/connect/token')
-      return this.send(req, res, await connectToken(this.auth, req, body));
+    if (req.method === 'POST' && url.pathname === '/connect/token') {
+      const reply = await connectToken(this.auth, req, body);
+      this.callControl.sockets.checkTokens(); // a new token replaces the client's previous one
+      return this.send(req, res, reply);
+    }
     if (req.method === 'POST' && url.pathname === '/webclient/api/Login/GetAccessToken')
       return this.send(req, res, await userLogin(this.auth, body));
     if (req.method === 'POST' && url.pathname === '/webclient/api/Logout')
@@ -182,15 +206,12 @@ export class Simulator {
           body: '',
         });
       }
-      if (url.pathname.startsWith('/callcontrol')) {
-        // Call Control is not simulated yet: answer as a PBX whose API client lacks "Call Control API Access".
-        return this.send(req, res, { status: 403, body: '' });
-      }
       let parsed: unknown;
       if (body.length > 0) {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
+          if (url.pathname.startsWith('/callcontrol')) return this.send(req, res, { status: 400, body: '' });
           return this.send(
             req,
             res,
@@ -199,6 +220,10 @@ export class Simulator {
             }),
           );
         }
+      }
+      if (url.pathname.startsWith('/callcontrol')) {
+        const path = safeDecode(url.pathname.slice('/callcontrol'.length));
+        return this.send(req, res, this.callControl.rest(principal, req.method ?? 'GET', path, parsed));
       }
       const reply = handleXapi(
         {
@@ -251,6 +276,7 @@ export class Simulator {
       traffic: this.traffic,
       clock: this.clock,
       auth: this.auth,
+      callControl: this.callControl,
       requestLog: this.requestLog,
       fault: this.fault,
       onFaultCleared: () => this.releaseHung(),

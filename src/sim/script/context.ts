@@ -1,6 +1,7 @@
 // What the /sim scripting API works on, and the helpers its handlers share to read JSON bodies.
 import type { TokenAuthority } from '../auth.ts';
 import { SimError, type SimCall } from '../call-types.ts';
+import type { CallControl } from '../callcontrol/service.ts';
 import type { CallEngine } from '../calls.ts';
 import type { SimClock } from '../clock.ts';
 import type { Fault, FaultMode } from '../faults.ts';
@@ -23,6 +24,7 @@ export interface ScriptContext {
   traffic: TrafficGenerator;
   clock: SimClock;
   auth: TokenAuthority;
+  callControl: CallControl;
   requestLog: RequestLogEntry[];
   fault: { current?: Fault };
   onFaultCleared: () => void;
