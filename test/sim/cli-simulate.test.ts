@@ -37,7 +37,7 @@ describe('simulate: Call Control options', () => {
         headers: { authorization: `Bearer ${off.token}` },
       });
       assert.equal(answer.status, 403);
-      assert.match(off.process.stdout, /Call Control off/);
+      await off.process.waitForOutput(/Call Control off/);
     } finally {
       off.process.kill();
     }
