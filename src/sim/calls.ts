@@ -151,10 +151,7 @@ export class CallEngine {
     const transferring = call.status === 'Transferring';
     if (transferring && call.callee !== 'ROUTER' && call.callee.type === DN_TYPE.extension)
       call.referredBy = call.callee.dn;
-    this.closeSegment(call, transferring ? 'Redirected' : undefined);
-    this.openSegment(call, destination);
-    call.callee = destination;
-    call.group = undefined;
+    this.moveTo(call, destination, transferring ? 'Redirected' : undefined);
     call.pendingTarget = undefined;
     this.setStatus(call, 'Ringing');
     this.changed(call);
@@ -175,10 +172,7 @@ export class CallEngine {
       const agentNumber =
         by ?? members.find((m) => this.userByNumber(m.Number)?.IsRegistered)?.Number ?? members[0]?.Number;
       if (!agentNumber) throw new SimError(409, `nobody to answer in ${current.dn}`);
-      this.closeSegment(call, current.type === DN_TYPE.queue ? 'Waiting' : 'Redirected');
-      const agent = this.party(agentNumber);
-      this.openSegment(call, agent);
-      call.callee = agent;
+      this.moveTo(call, this.party(agentNumber), current.type === DN_TYPE.queue ? 'Waiting' : 'Redirected');
       call.group = current;
     } else if (by && current.type === DN_TYPE.extension && by !== current.dn) {
       throw new SimError(409, `call ${id} rings ${current.dn}, not ${by}`);
@@ -199,17 +193,14 @@ export class CallEngine {
     const current = call.callee === 'ROUTER' ? undefined : call.callee;
     const owner = this.userByNumber(extension ?? current?.dn ?? '');
     if (!owner) throw new SimError(409, `no extension whose voicemail call ${id} could reach`);
-    this.closeSegment(call, 'Unanswered');
     const box: Party = {
       dn: owner.Number,
       type: DN_TYPE.voicemail,
       callerId: owner.Number,
       name: `VoiceMail of ${owner.Number} ${owner.DisplayName}`,
     };
-    this.openSegment(call, box);
+    this.moveTo(call, box, 'Unanswered');
     call.segment!.answeredAt = this.clock.now();
-    call.callee = box;
-    call.group = undefined;
     this.setStatus(call, 'Talking');
     this.changed(call);
     return call;
@@ -254,6 +245,14 @@ export class CallEngine {
   activeRows(): ActiveCall[] {
     const now = isoUtc(this.clock.now());
     return [...this.active.values()].map((call) => activeCallRow(call, now));
+  }
+
+  /** Ends the current segment (logged as `closeAs`) and opens one to `to`, who becomes the callee. */
+  private moveTo(call: SimCall, to: Party, closeAs?: Exclude<SegmentStatus, 'Answered'>): void {
+    this.closeSegment(call, closeAs);
+    this.openSegment(call, to);
+    call.callee = to;
+    call.group = undefined;
   }
 
   private openSegment(call: SimCall, to: Party): void {

@@ -2,8 +2,28 @@
 import { DN_TYPE, digitsOf, SimError, type Party } from './call-types.ts';
 import type { PbxModel, SimUser } from './model.ts';
 
+interface UserIndex {
+  length: number;
+  byNumber: Map<string, SimUser>;
+}
+
+/** Users by number, per model: lookups are on every call change, and a PBX can have 10,000 extensions. */
+const indexes = new WeakMap<PbxModel, UserIndex>();
+
+/** Drops the index after extensions were added or removed (it also rebuilds when the count changes). */
+export function directoryChanged(model: PbxModel): void {
+  indexes.delete(model);
+}
+
+/** An extension by number (hot-desking users are not extensions one can call). */
 export function userByNumber(model: PbxModel, number: string): SimUser | undefined {
-  return model.users.find((u) => u.Number === number && !u.Number.startsWith('HD'));
+  let index = indexes.get(model);
+  if (!index || index.length !== model.users.length) {
+    index = { length: model.users.length, byNumber: new Map() };
+    for (const user of model.users) if (!user.Number.startsWith('HD')) index.byNumber.set(user.Number, user);
+    indexes.set(model, index);
+  }
+  return index.byNumber.get(number);
 }
 
 export function partyOf(model: PbxModel, number: string): Party {

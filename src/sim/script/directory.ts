@@ -2,6 +2,7 @@
 import { SimError } from '../call-types.ts';
 import { makeUser } from '../model-build.ts';
 import { PROFILE_NAMES } from '../model.ts';
+import { directoryChanged } from '../parties.ts';
 import { Random } from '../random.ts';
 import { json } from '../reply.ts';
 import type { Route } from '../router.ts';
@@ -24,6 +25,7 @@ export const DIRECTORY_ROUTES: Route<ScriptCall>[] = [
         );
         user.IsRegistered = field(body, 'registered', isBoolean) ?? true;
         model.users.push(user);
+        directoryChanged(model);
         return json(201, { number, id: user.Id });
       },
     },
@@ -36,6 +38,7 @@ export const DIRECTORY_ROUTES: Route<ScriptCall>[] = [
         if (index < 0) throw new SimError(404, `no extension ${match[1]}`);
         const user = model.users[index]!;
         model.users.splice(index, 1);
+        directoryChanged(model);
         for (const group of [...model.ringGroups, ...model.queues]) {
           const list = 'Members' in group ? group.Members : group.Agents;
           list.splice(0, list.length, ...list.filter((m) => m.Number !== user.Number));
