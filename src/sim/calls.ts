@@ -52,6 +52,8 @@ export class CallEngine {
   readonly callLog: CallLogData[] = [];
   readonly historyView: CallHistoryView[] = [];
   readonly recordings: Recording[] = [];
+  /** The latest StartTime of the call-log rows written so far (ms), for LastCdrAndChatMessageTimestamp. */
+  lastCdrStartedAt?: number;
   private lastCallId = 1000;
   private lastSegmentId = 5000;
   private lastRecordingId = 0;
@@ -272,6 +274,7 @@ export class CallEngine {
       index: call.segmentIndex++,
     };
     this.callLog.push(callLogRow(closed, this.random.guid()));
+    this.lastCdrStartedAt = Math.max(this.lastCdrStartedAt ?? segment.start, segment.start);
     this.historyView.push(historyViewRow(closed));
     const recording = recordingRow(closed);
     if (recording) this.recordings.push(recording);

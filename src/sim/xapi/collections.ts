@@ -5,7 +5,7 @@ import type { PbxModel } from '../model.ts';
 import { ODataError, queryCollection, type EntityType } from '../odata/query.ts';
 import { json, type Reply } from '../reply.ts';
 import type { TrafficGenerator } from '../traffic.ts';
-import { peers } from './fixtures.ts';
+import { lastCdrAndChatMessageTimestamp, peers } from './fixtures.ts';
 
 export interface XapiContext {
   model: PbxModel;
@@ -49,6 +49,8 @@ export function collection(context: XapiContext, set: EntitySetName): Row[] {
       return calls.historyView;
     case 'Recordings':
       return calls.recordings;
+    case 'LastCdrAndChatMessageTimestamp':
+      return [lastCdrAndChatMessageTimestamp(calls)];
     default:
       throw new ODataError(404, `No HTTP resource was found that matches the request URI '${set}'.`);
   }

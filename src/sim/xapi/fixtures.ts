@@ -78,3 +78,19 @@ export function voicemailSettings(model: PbxModel): Row {
     OperatorEnabled: false,
   };
 }
+
+/** What .NET writes for a DateTimeOffset never set: the spec makes LastCdrStartedAt non-nullable. */
+const NO_CDR_YET = '0001-01-01T00:00:00Z';
+
+/**
+ * The 20.0.7+ "anything new?" probe, one row (the spec serves it as a collection): the latest StartTime among the
+ * call-log rows written so far. Rows are written when a segment ends, so a row can appear with an older StartTime
+ * than the newest; the simulator has no chat, so LastChatMessageTimeSent is null.
+ */
+export function lastCdrAndChatMessageTimestamp(calls: CallEngine): Row {
+  const latest = calls.lastCdrStartedAt;
+  return {
+    LastCdrStartedAt: latest === undefined ? NO_CDR_YET : isoUtc(latest),
+    LastChatMessageTimeSent: null,
+  };
+}
