@@ -41,6 +41,8 @@ export interface SimCall {
   showDid: boolean;
   status: ActiveStatus;
   callee: Party | 'ROUTER';
+  /** What was dialled: the first destination's DN, or the outside number (E.164). */
+  calledNumber: string;
   pendingTarget?: string;
   establishedAt: number;
   lastChangeStatus: number;
@@ -53,6 +55,8 @@ export interface SimCall {
   group?: Party;
   /** The extension that transferred the call to the current callee. */
   referredBy?: string;
+  /** A voicemail box took the call at some point. */
+  reachedVoicemail?: boolean;
   recorded: boolean;
   /** Traffic-generator bookkeeping; scripted calls leave it empty. */
   plan?: unknown;

@@ -106,6 +106,7 @@ export class CallEngine {
       showDid: false,
       status: direction === 'internal' ? 'Ringing' : direction === 'outbound' ? 'Initiating' : 'Routing',
       callee: 'ROUTER',
+      calledNumber: to.type === DN_TYPE.external ? to.callerId : to.dn,
       pendingTarget: request.to,
       establishedAt: now,
       lastChangeStatus: now,
@@ -203,6 +204,7 @@ export class CallEngine {
     };
     this.moveTo(call, box, 'Unanswered');
     call.segment!.answeredAt = this.clock.now();
+    call.reachedVoicemail = true;
     this.setStatus(call, 'Talking');
     this.changed(call);
     return call;

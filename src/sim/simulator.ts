@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
+import { CallHistory } from './call-history.ts';
 import { CallControl, type CallControlOptions } from './callcontrol/service.ts';
 import { CallEngine } from './calls.ts';
 import { wallClock, type SimClock } from './clock.ts';
@@ -53,6 +54,7 @@ export class Simulator {
   readonly traffic: TrafficGenerator;
   readonly auth: TokenAuthority;
   readonly callControl: CallControl;
+  readonly history: CallHistory;
   readonly requestLog: RequestLogEntry[] = [];
   readonly fault: { current?: Fault } = {};
   private server?: Server;
@@ -89,6 +91,8 @@ export class Simulator {
       options.tokenTtlSeconds ?? 3600,
       this.clock,
     );
+    this.history = new CallHistory(this.clock);
+    this.calls.observers.push(this.history.observe);
     this.callControl = new CallControl(
       { model: this.model, calls: this.calls, traffic: this.traffic, auth: this.auth, clock: this.clock },
       options.callControl,
@@ -277,6 +281,7 @@ export class Simulator {
       clock: this.clock,
       auth: this.auth,
       callControl: this.callControl,
+      history: this.history,
       requestLog: this.requestLog,
       fault: this.fault,
       onFaultCleared: () => this.releaseHung(),

@@ -6,6 +6,17 @@ import { describeCall, field, isBoolean, isString, type ScriptCall } from './con
 
 export const CALL_ROUTES: Route<ScriptCall>[] = [
   {
+    pattern: /^\/sim\/calls\/history$/,
+    methods: {
+      GET: ({ context, query }) => {
+        const since = query.get('since');
+        const from = since ? Date.parse(since) : 0;
+        if (Number.isNaN(from)) throw new SimError(400, 'since: an ISO date-time');
+        return json(200, { calls: context.history.since(from) });
+      },
+    },
+  },
+  {
     pattern: /^\/sim\/calls$/,
     methods: {
       POST: ({ context, body }) => {

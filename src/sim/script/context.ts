@@ -1,6 +1,7 @@
 // What the /sim scripting API works on, and the helpers its handlers share to read JSON bodies.
 import type { TokenAuthority } from '../auth.ts';
 import { SimError, type SimCall } from '../call-types.ts';
+import type { CallHistory } from '../call-history.ts';
 import type { CallControl } from '../callcontrol/service.ts';
 import type { CallEngine } from '../calls.ts';
 import type { SimClock } from '../clock.ts';
@@ -25,6 +26,7 @@ export interface ScriptContext {
   clock: SimClock;
   auth: TokenAuthority;
   callControl: CallControl;
+  history: CallHistory;
   requestLog: RequestLogEntry[];
   fault: { current?: Fault };
   onFaultCleared: () => void;
