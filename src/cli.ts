@@ -40,7 +40,8 @@ simulate options:
   --client-id ID --client-secret S   (default ${DEFAULT_CREDENTIALS.clientId} / ${DEFAULT_CREDENTIALS.clientSecret})
   --username U --password P          (default ${DEFAULT_CREDENTIALS.username} / ${DEFAULT_CREDENTIALS.password})
   --callcontrol on|off  the API client has "Call Control API Access" (default on)
-  --monitor DNS       Call Control's monitored DNs: all (extensions and queues), none, or 101,102,800
+  --monitor DNS       Call Control's monitored DNs: all (extensions and queues), none, or 101,102,900
+  --calls K           hold K connected calls between random extensions and trunks from the start (default 0)
 
 demo options:
   --mqtt URL          use this broker instead of the embedded one (on 1883, or a free port)
@@ -67,6 +68,7 @@ const OPTIONS = {
   password: { type: 'string' },
   callcontrol: { type: 'string' },
   monitor: { type: 'string' },
+  calls: { type: 'string' },
   mqtt: { type: 'string' },
   listen: { type: 'string' },
 } as const;
@@ -110,12 +112,12 @@ function parse(argv: string[]) {
   return { command: word as Command, values: parsed.values as Record<string, string | boolean | undefined> };
 }
 
-/** A simulator, or a usage error naming what the simulator refused (an unknown DN to monitor, say). */
-function newSimulator(options: ConstructorParameters<typeof Simulator>[0]): Simulator {
+/** Runs a step of setting the simulator up; what the simulator refuses becomes a usage error for `option`. */
+function asUsage<T>(option: string, step: () => T): T {
   try {
-    return new Simulator(options);
+    return step();
   } catch (error) {
-    if (error instanceof SimError) throw new UsageError(`--monitor: ${error.message}`);
+    if (error instanceof SimError) throw new UsageError(`${option}: ${error.message}`);
     throw error;
   }
 }
@@ -128,31 +130,38 @@ async function simulate(values: Record<string, unknown>): Promise<void> {
   if (!['on', 'off'].includes(callControl))
     throw new UsageError(`--callcontrol expects on or off, got "${callControl}"`);
   const monitor = (values.monitor as string | undefined) ?? 'all';
-  const simulator = newSimulator({
-    port: integerOption(values, 'port', 5001, 0, 65535),
-    extensions: integerOption(values, 'extensions', 20, 1, 10_000),
-    ringGroups: integerOption(values, 'ring-groups', 2, 0, 89),
-    queues: integerOption(values, 'queues', 2, 0, 89),
-    trunks: integerOption(values, 'trunks', 2, 0, 100),
-    traffic: traffic as 'none' | 'normal' | 'busy',
-    seed: integerOption(values, 'seed', 1, 0, 2 ** 32 - 1),
-    tokenTtlSeconds: integerOption(values, 'token-ttl', 3600, 1, 366 * 86400),
-    credentials: {
-      ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
-      ...(values['client-secret'] ? { clientSecret: values['client-secret'] as string } : {}),
-      ...(values.username ? { username: values.username as string } : {}),
-      ...(values.password ? { password: values.password as string } : {}),
-    },
-    callControl: {
-      enabled: callControl === 'on',
-      monitor: monitor === 'all' || monitor === 'none' ? monitor : monitor.split(','),
-    },
-  });
+  const heldCalls = integerOption(values, 'calls', 0, 0, 10_000);
+  const simulator = asUsage(
+    '--monitor',
+    () =>
+      new Simulator({
+        port: integerOption(values, 'port', 5001, 0, 65535),
+        extensions: integerOption(values, 'extensions', 20, 1, 10_000),
+        ringGroups: integerOption(values, 'ring-groups', 2, 0, 89),
+        queues: integerOption(values, 'queues', 2, 0, 89),
+        trunks: integerOption(values, 'trunks', 2, 0, 100),
+        traffic: traffic as 'none' | 'normal' | 'busy',
+        seed: integerOption(values, 'seed', 1, 0, 2 ** 32 - 1),
+        tokenTtlSeconds: integerOption(values, 'token-ttl', 3600, 1, 366 * 86400),
+        credentials: {
+          ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
+          ...(values['client-secret'] ? { clientSecret: values['client-secret'] as string } : {}),
+          ...(values.username ? { username: values.username as string } : {}),
+          ...(values.password ? { password: values.password as string } : {}),
+        },
+        callControl: {
+          enabled: callControl === 'on',
+          monitor: monitor === 'all' || monitor === 'none' ? monitor : monitor.split(','),
+        },
+      }),
+  );
+  if (heldCalls > 0) asUsage('--calls', () => simulator.bulk.create(heldCalls, 'talking'));
   const url = await simulator.start();
   process.stdout.write(`listening ${url}\n`);
   process.stdout.write(
     `3CX V20 simulator: ${simulator.model.users.length} users, ${simulator.model.ringGroups.length} ring groups, ` +
-      `${simulator.model.queues.length} queues, ${simulator.model.trunks.length} trunks, traffic ${traffic}.\n` +
+      `${simulator.model.queues.length} queues, ${simulator.model.trunks.length} trunks, traffic ${traffic}` +
+      `${heldCalls > 0 ? `, ${heldCalls} calls held` : ''}.\n` +
       `xAPI at ${url}/xapi/v1/ (self-signed certificate); Call Control ${callControl === 'on' ? `at ${url}/callcontrol (monitoring ${monitor})` : 'off (403)'};\n` +
       `scripting API at ${url}/sim/ (see docs/simulator.md).\n`,
   );

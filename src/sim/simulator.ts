@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
+import { BulkCalls } from './bulk-calls.ts';
 import { CallHistory } from './call-history.ts';
 import { CallControl, type CallControlOptions } from './callcontrol/service.ts';
 import { CallEngine } from './calls.ts';
@@ -36,6 +37,8 @@ export interface SimulatorOptions {
   autoTick?: boolean;
   /** Call Control access and monitored DNs (default: on, every extension and queue). */
   callControl?: CallControlOptions;
+  /** Connected calls between random extensions and trunks held open from the start (as POST /sim/calls/bulk). */
+  heldCalls?: number;
 }
 
 export const DEFAULT_CREDENTIALS: SimCredentials = {
@@ -55,6 +58,7 @@ export class Simulator {
   readonly auth: TokenAuthority;
   readonly callControl: CallControl;
   readonly history: CallHistory;
+  readonly bulk: BulkCalls;
   readonly requestLog: RequestLogEntry[] = [];
   readonly fault: { current?: Fault } = {};
   private server?: Server;
@@ -93,10 +97,12 @@ export class Simulator {
     );
     this.history = new CallHistory(this.clock);
     this.calls.observers.push(this.history.observe);
+    this.bulk = new BulkCalls(this.model, this.calls, new Random(seed * 31 + 7));
     this.callControl = new CallControl(
       { model: this.model, calls: this.calls, traffic: this.traffic, auth: this.auth, clock: this.clock },
       options.callControl,
     );
+    if (options.heldCalls) this.bulk.create(options.heldCalls, 'talking');
   }
 
   async start(): Promise<string> {
@@ -282,6 +288,7 @@ export class Simulator {
       auth: this.auth,
       callControl: this.callControl,
       history: this.history,
+      bulk: this.bulk,
       requestLog: this.requestLog,
       fault: this.fault,
       onFaultCleared: () => this.releaseHung(),

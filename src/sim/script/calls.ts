@@ -2,9 +2,25 @@
 import { SimError, type SimCall } from '../call-types.ts';
 import { json } from '../reply.ts';
 import type { Route } from '../router.ts';
-import { describeCall, field, isBoolean, isString, type ScriptCall } from './context.ts';
+import { BULK_KINDS, type BulkKind } from '../bulk-calls.ts';
+import { describeCall, field, isBoolean, isNumber, isString, type ScriptCall } from './context.ts';
 
 export const CALL_ROUTES: Route<ScriptCall>[] = [
+  {
+    pattern: /^\/sim\/calls\/bulk$/,
+    methods: {
+      POST: ({ context, body }) => {
+        const state = field(body, 'state', isString) ?? 'talking';
+        if (state !== 'ringing' && state !== 'talking') throw new SimError(400, 'state: ringing | talking');
+        const kind = field(body, 'kind', isString) ?? 'mixed';
+        if (!BULK_KINDS.includes(kind as BulkKind))
+          throw new SimError(400, `kind: ${BULK_KINDS.join(' | ')}`);
+        const ids = context.bulk.create(field(body, 'count', isNumber, true)!, state, kind as BulkKind);
+        return json(201, { ids });
+      },
+      DELETE: ({ context }) => json(200, { hung_up: context.bulk.hangUpAll() }),
+    },
+  },
   {
     pattern: /^\/sim\/calls\/history$/,
     methods: {

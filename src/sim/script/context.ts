@@ -1,6 +1,7 @@
 // What the /sim scripting API works on, and the helpers its handlers share to read JSON bodies.
 import type { TokenAuthority } from '../auth.ts';
 import { SimError, type SimCall } from '../call-types.ts';
+import type { BulkCalls } from '../bulk-calls.ts';
 import type { CallHistory } from '../call-history.ts';
 import type { CallControl } from '../callcontrol/service.ts';
 import type { CallEngine } from '../calls.ts';
@@ -27,6 +28,7 @@ export interface ScriptContext {
   auth: TokenAuthority;
   callControl: CallControl;
   history: CallHistory;
+  bulk: BulkCalls;
   requestLog: RequestLogEntry[];
   fault: { current?: Fault };
   onFaultCleared: () => void;
