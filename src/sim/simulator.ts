@@ -3,19 +3,21 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
-import { BulkCalls } from './bulk-calls.ts';
-import { CallHistory } from './call-history.ts';
 import { CallControl, type CallControlOptions } from './callcontrol/service.ts';
 import { CallEngine } from './calls.ts';
 import { wallClock, type SimClock } from './clock.ts';
-import { faultApplies, faultReply, type Fault } from './faults.ts';
+import { BulkCalls } from './bulk-calls.ts';
+import { CallHistory } from './call-history.ts';
+import type { Fault } from './faults.ts';
 import { bearerToken, readBody, safeDecode } from './http-io.ts';
 import { connectToken, userLogin } from './logins.ts';
 import { createModel } from './model-build.ts';
 import { MAX_EXTENSIONS, type PbxModel } from './model.ts';
 import { Random } from './random.ts';
-import { json, type Reply } from './reply.ts';
-import { handleScript, type RequestLogEntry } from './script/routes.ts';
+import { json } from './reply.ts';
+import { RequestLog } from './request-log.ts';
+import { Responder } from './responder.ts';
+import { handleScript } from './script/routes.ts';
 import { selfSignedCertificate } from './tls.ts';
 import { TrafficGenerator, type TrafficLevel } from './traffic.ts';
 import { handleXapi } from './xapi/routes.ts';
@@ -59,13 +61,12 @@ export class Simulator {
   readonly callControl: CallControl;
   readonly history: CallHistory;
   readonly bulk: BulkCalls;
-  readonly requestLog: RequestLogEntry[] = [];
+  readonly requestLog = new RequestLog(REQUEST_LOG_LIMIT);
   readonly fault: { current?: Fault } = {};
+  private readonly responder: Responder;
   private server?: Server;
   private timer?: NodeJS.Timeout;
-  private readonly hung = new Set<ServerResponse>();
   private readonly sockets = new Set<Socket>();
-  private requestSeq = 0;
   url = '';
   /** PEM of the generated certificate, for clients that want to trust it (ca_file). */
   certificate = '';
@@ -98,6 +99,7 @@ export class Simulator {
     this.history = new CallHistory(this.clock);
     this.calls.observers.push(this.history.observe);
     this.bulk = new BulkCalls(this.model, this.calls, new Random(seed * 31 + 7));
+    this.responder = new Responder(this.requestLog, this.clock, this.fault);
     this.callControl = new CallControl(
       { model: this.model, calls: this.calls, traffic: this.traffic, auth: this.auth, clock: this.clock },
       options.callControl,
@@ -111,13 +113,12 @@ export class Simulator {
     const server = createServer({ ...pems, keepAliveTimeout: 30_000 }, (req, res) => {
       this.dispatch(req, res).catch((error: unknown) => {
         if (!res.headersSent)
-          this.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
+          this.responder.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
       });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-      const url = new URL(req.url ?? '/', 'https://localhost');
       this.callControl.upgrade(req, socket, head).then(
-        (status) => this.log(req, url, status),
+        (status) => this.responder.record(req, status),
         () => socket.destroy(),
       );
     });
@@ -143,48 +144,22 @@ export class Simulator {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.callControl.stop();
-    this.releaseHung();
+    this.responder.releaseHung();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private releaseHung(): void {
-    for (const res of this.hung) res.socket?.destroy();
-    this.hung.clear();
-  }
-
-  private log(req: IncomingMessage, url: URL, status: number, fault?: Fault['mode']): void {
-    if (url.pathname.startsWith('/sim/')) return;
-    this.requestLog.push({
-      seq: ++this.requestSeq,
-      time: new Date(this.clock.now()).toISOString(),
-      method: req.method ?? 'GET',
-      path: safeDecode(url.pathname),
-      query: Object.fromEntries(url.searchParams),
-      status,
-      ...(fault ? { fault } : {}),
-    });
-    if (this.requestLog.length > REQUEST_LOG_LIMIT)
-      this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
-  }
-
-  private send(req: IncomingMessage, res: ServerResponse, reply: Reply, fault?: Fault['mode']): void {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    this.log(req, url, reply.status, fault);
-    res.writeHead(reply.status, reply.headers);
-    res.end(reply.body);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const body = await readBody(req);
-    if (body === undefined) return this.send(req, res, json(413, { error: 'request body too large' }));
+    if (body === undefined)
+      return this.responder.send(req, res, json(413, { error: 'request body too large' }));
     if (url.pathname.startsWith('/sim/')) {
       let parsed: unknown;
       try {
         parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
       } catch {
-        return this.send(req, res, json(400, { error: 'the body is not JSON' }));
+        return this.responder.send(req, res, json(400, { error: 'the body is not JSON' }));
       }
       const reply = handleScript(
         this.scriptContext(),
@@ -194,23 +169,23 @@ export class Simulator {
         url.searchParams,
       );
       this.callControl.sockets.checkTokens(); // the script may have moved the clock or revoked tokens
-      return this.send(req, res, reply);
+      return this.responder.send(req, res, reply);
     }
-    if (this.applyFault(req, res, url)) return;
+    if (this.responder.intercept(req, res)) return;
     if (req.method === 'POST' && url.pathname === '/connect/token') {
       const reply = await connectToken(this.auth, req, body);
       this.callControl.sockets.checkTokens(); // a new token replaces the client's previous one
-      return this.send(req, res, reply);
+      return this.responder.send(req, res, reply);
     }
     if (req.method === 'POST' && url.pathname === '/webclient/api/Login/GetAccessToken')
-      return this.send(req, res, await userLogin(this.auth, body));
+      return this.responder.send(req, res, await userLogin(this.auth, body));
     if (req.method === 'POST' && url.pathname === '/webclient/api/Logout')
-      return this.send(req, res, { status: 200, body: '' });
+      return this.responder.send(req, res, { status: 200, body: '' });
     if (url.pathname.startsWith('/xapi/v1/') || url.pathname.startsWith('/callcontrol')) {
       const token = bearerToken(req);
       const principal = token ? await this.auth.verifyAccess(token) : undefined;
       if (!principal) {
-        return this.send(req, res, {
+        return this.responder.send(req, res, {
           status: 401,
           headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
           body: '',
@@ -221,8 +196,9 @@ export class Simulator {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
-          if (url.pathname.startsWith('/callcontrol')) return this.send(req, res, { status: 400, body: '' });
-          return this.send(
+          if (url.pathname.startsWith('/callcontrol'))
+            return this.responder.send(req, res, { status: 400, body: '' });
+          return this.responder.send(
             req,
             res,
             json(400, {
@@ -233,7 +209,11 @@ export class Simulator {
       }
       if (url.pathname.startsWith('/callcontrol')) {
         const path = safeDecode(url.pathname.slice('/callcontrol'.length));
-        return this.send(req, res, this.callControl.rest(principal, req.method ?? 'GET', path, parsed));
+        return this.responder.send(
+          req,
+          res,
+          this.callControl.rest(principal, req.method ?? 'GET', path, parsed),
+        );
       }
       const reply = handleXapi(
         {
@@ -250,33 +230,13 @@ export class Simulator {
           body: parsed,
         },
       );
-      return this.send(req, res, reply);
+      return this.responder.send(req, res, reply);
     }
-    return this.send(req, res, {
+    return this.responder.send(req, res, {
       status: 404,
       headers: { 'content-type': 'text/html' },
       body: '<html><body>404 Not Found</body></html>',
     });
-  }
-
-  /** Answers a request the way a failing PBX would; true when it did. */
-  private applyFault(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-    const fault = faultApplies(this.fault, url.pathname, safeDecode(url.pathname));
-    if (!fault) return false;
-    switch (fault.mode) {
-      case 'reset':
-        this.log(req, url, 0, 'reset');
-        req.socket.destroy();
-        break;
-      case 'hang':
-        this.log(req, url, 0, 'hang');
-        this.hung.add(res);
-        res.on('close', () => this.hung.delete(res));
-        break;
-      default:
-        this.send(req, res, faultReply(fault.mode), fault.mode);
-    }
-    return true;
   }
 
   private scriptContext() {
@@ -291,7 +251,7 @@ export class Simulator {
       bulk: this.bulk,
       requestLog: this.requestLog,
       fault: this.fault,
-      onFaultCleared: () => this.releaseHung(),
+      onFaultCleared: () => this.responder.releaseHung(),
     };
   }
 }

@@ -1,24 +1,15 @@
 // What the /sim scripting API works on, and the helpers its handlers share to read JSON bodies.
 import type { TokenAuthority } from '../auth.ts';
 import { SimError, type SimCall } from '../call-types.ts';
-import type { BulkCalls } from '../bulk-calls.ts';
-import type { CallHistory } from '../call-history.ts';
 import type { CallControl } from '../callcontrol/service.ts';
 import type { CallEngine } from '../calls.ts';
 import type { SimClock } from '../clock.ts';
-import type { Fault, FaultMode } from '../faults.ts';
+import type { BulkCalls } from '../bulk-calls.ts';
+import type { CallHistory } from '../call-history.ts';
+import type { Fault } from '../faults.ts';
+import type { RequestLog } from '../request-log.ts';
 import type { PbxModel } from '../model.ts';
 import type { TrafficGenerator } from '../traffic.ts';
-
-export interface RequestLogEntry {
-  seq: number;
-  time: string;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  fault?: FaultMode;
-}
 
 export interface ScriptContext {
   model: PbxModel;
@@ -29,7 +20,7 @@ export interface ScriptContext {
   callControl: CallControl;
   history: CallHistory;
   bulk: BulkCalls;
-  requestLog: RequestLogEntry[];
+  requestLog: RequestLog;
   fault: { current?: Fault };
   onFaultCleared: () => void;
 }

@@ -2,9 +2,19 @@
 import { SimError } from '../call-types.ts';
 import { FAULT_MODES, type FaultMode } from '../faults.ts';
 import { json } from '../reply.ts';
+import type { RequestLogEntry } from '../request-log.ts';
 import type { Route } from '../router.ts';
 import type { TrafficLevel } from '../traffic.ts';
 import { describeCall, field, isBoolean, isNumber, isString, type ScriptCall } from './context.ts';
+
+/** `since` as a sequence number (after it) or an ISO time (at or after it); everything when absent. */
+function sinceFilter(since: string | null): (entry: RequestLogEntry) => boolean {
+  if (since === null || since === '') return () => true;
+  if (/^\d+$/.test(since)) return (entry) => entry.seq > Number(since);
+  const time = Date.parse(since);
+  if (Number.isNaN(time)) throw new SimError(400, 'since: a sequence number or an ISO date-time');
+  return (entry) => Date.parse(entry.time) >= time;
+}
 
 export const CONTROL_ROUTES: Route<ScriptCall>[] = [
   {
@@ -60,11 +70,27 @@ export const CONTROL_ROUTES: Route<ScriptCall>[] = [
     methods: {
       GET: ({ context, query }) => {
         const since = Number(query.get('since') ?? 0);
-        return json(200, { requests: context.requestLog.filter((r) => r.seq > since) });
+        return json(200, { requests: context.requestLog.after(since) });
       },
       DELETE: ({ context }) => {
-        context.requestLog.length = 0;
+        context.requestLog.clear();
         return { status: 204 };
+      },
+    },
+  },
+  {
+    pattern: /^\/sim\/requests\/summary$/,
+    methods: {
+      GET: ({ context, query }) => {
+        const since = query.get('since');
+        const keep = sinceFilter(since);
+        const endpoints = context.requestLog.summary(keep);
+        return json(200, {
+          since,
+          last_seq: context.requestLog.seq,
+          total: endpoints.reduce((sum, e) => sum + e.count, 0),
+          endpoints,
+        });
       },
     },
   },

@@ -8,7 +8,7 @@ import type { ScriptCall, ScriptContext } from './context.ts';
 import { CONTROL_ROUTES } from './control.ts';
 import { DIRECTORY_ROUTES } from './directory.ts';
 
-export type { RequestLogEntry, ScriptContext } from './context.ts';
+export type { ScriptContext } from './context.ts';
 
 const ROUTES: Route<ScriptCall>[] = [
   ...CONTROL_ROUTES,
