@@ -7,8 +7,8 @@ import type { Config } from './config/schema.ts';
 import { checkConfig } from './commands/check-config.ts';
 import { runDemo } from './commands/demo.ts';
 import { runGateway } from './commands/run.ts';
-import { Simulator } from './sim/simulator.ts';
-import { DEFAULT_CREDENTIALS } from './sim/simulator.ts';
+import { SimError } from './sim/call-types.ts';
+import { DEFAULT_CREDENTIALS, Simulator } from './sim/simulator.ts';
 import { VERSION } from './version.ts';
 
 const COMMANDS = ['run', 'check-config', 'simulate', 'demo'] as const;
@@ -39,6 +39,9 @@ simulate options:
   --token-ttl S       access token lifetime in seconds (default 3600)
   --client-id ID --client-secret S   (default ${DEFAULT_CREDENTIALS.clientId} / ${DEFAULT_CREDENTIALS.clientSecret})
   --username U --password P          (default ${DEFAULT_CREDENTIALS.username} / ${DEFAULT_CREDENTIALS.password})
+  --callcontrol on|off  the API client has "Call Control API Access" (default on)
+  --monitor DNS       Call Control's monitored DNs: all (extensions and queues), none, or 101,102,900
+  --calls K           hold K connected calls between random extensions and trunks from the start (default 0)
 
 demo options:
   --mqtt URL          use this broker instead of the embedded one (on 1883, or a free port)
@@ -63,6 +66,9 @@ const OPTIONS = {
   'client-secret': { type: 'string' },
   username: { type: 'string' },
   password: { type: 'string' },
+  callcontrol: { type: 'string' },
+  monitor: { type: 'string' },
+  calls: { type: 'string' },
   mqtt: { type: 'string' },
   listen: { type: 'string' },
 } as const;
@@ -106,32 +112,58 @@ function parse(argv: string[]) {
   return { command: word as Command, values: parsed.values as Record<string, string | boolean | undefined> };
 }
 
+/** Runs a step of setting the simulator up; what the simulator refuses becomes a usage error for `option`. */
+function asUsage<T>(option: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof SimError) throw new UsageError(`${option}: ${error.message}`);
+    throw error;
+  }
+}
+
 async function simulate(values: Record<string, unknown>): Promise<void> {
   const traffic = (values.traffic as string | undefined) ?? 'normal';
   if (!['none', 'normal', 'busy'].includes(traffic))
     throw new UsageError(`--traffic expects none, normal or busy, got "${traffic}"`);
-  const simulator = new Simulator({
-    port: integerOption(values, 'port', 5001, 0, 65535),
-    extensions: integerOption(values, 'extensions', 20, 1, 10_000),
-    ringGroups: integerOption(values, 'ring-groups', 2, 0, 89),
-    queues: integerOption(values, 'queues', 2, 0, 89),
-    trunks: integerOption(values, 'trunks', 2, 0, 100),
-    traffic: traffic as 'none' | 'normal' | 'busy',
-    seed: integerOption(values, 'seed', 1, 0, 2 ** 32 - 1),
-    tokenTtlSeconds: integerOption(values, 'token-ttl', 3600, 1, 366 * 86400),
-    credentials: {
-      ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
-      ...(values['client-secret'] ? { clientSecret: values['client-secret'] as string } : {}),
-      ...(values.username ? { username: values.username as string } : {}),
-      ...(values.password ? { password: values.password as string } : {}),
-    },
-  });
+  const callControl = (values.callcontrol as string | undefined) ?? 'on';
+  if (!['on', 'off'].includes(callControl))
+    throw new UsageError(`--callcontrol expects on or off, got "${callControl}"`);
+  const monitor = (values.monitor as string | undefined) ?? 'all';
+  const heldCalls = integerOption(values, 'calls', 0, 0, 10_000);
+  const simulator = asUsage(
+    '--monitor',
+    () =>
+      new Simulator({
+        port: integerOption(values, 'port', 5001, 0, 65535),
+        extensions: integerOption(values, 'extensions', 20, 1, 10_000),
+        ringGroups: integerOption(values, 'ring-groups', 2, 0, 89),
+        queues: integerOption(values, 'queues', 2, 0, 89),
+        trunks: integerOption(values, 'trunks', 2, 0, 100),
+        traffic: traffic as 'none' | 'normal' | 'busy',
+        seed: integerOption(values, 'seed', 1, 0, 2 ** 32 - 1),
+        tokenTtlSeconds: integerOption(values, 'token-ttl', 3600, 1, 366 * 86400),
+        credentials: {
+          ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
+          ...(values['client-secret'] ? { clientSecret: values['client-secret'] as string } : {}),
+          ...(values.username ? { username: values.username as string } : {}),
+          ...(values.password ? { password: values.password as string } : {}),
+        },
+        callControl: {
+          enabled: callControl === 'on',
+          monitor: monitor === 'all' || monitor === 'none' ? monitor : monitor.split(','),
+        },
+      }),
+  );
+  if (heldCalls > 0) asUsage('--calls', () => simulator.bulk.create(heldCalls, 'talking'));
   const url = await simulator.start();
   process.stdout.write(`listening ${url}\n`);
   process.stdout.write(
     `3CX V20 simulator: ${simulator.model.users.length} users, ${simulator.model.ringGroups.length} ring groups, ` +
-      `${simulator.model.queues.length} queues, ${simulator.model.trunks.length} trunks, traffic ${traffic}.\n` +
-      `xAPI at ${url}/xapi/v1/ (self-signed certificate); scripting API at ${url}/sim/ (see docs/simulator.md).\n`,
+      `${simulator.model.queues.length} queues, ${simulator.model.trunks.length} trunks, traffic ${traffic}` +
+      `${heldCalls > 0 ? `, ${heldCalls} calls held` : ''}.\n` +
+      `xAPI at ${url}/xapi/v1/ (self-signed certificate); Call Control ${callControl === 'on' ? `at ${url}/callcontrol (monitoring ${monitor})` : 'off (403)'};\n` +
+      `scripting API at ${url}/sim/ (see docs/simulator.md).\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

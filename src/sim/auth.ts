@@ -15,6 +15,13 @@ export interface Principal {
   name: string;
 }
 
+export interface AccessToken {
+  principal: Principal;
+  jti: string;
+  /** Expiry, seconds since the epoch (the JWT's `exp`). */
+  exp: number;
+}
+
 export interface TokenResponse {
   token_type: 'Bearer';
   expires_in: number;
@@ -119,12 +126,22 @@ export class TokenAuthority {
 
   /** The principal behind a bearer token, or undefined (bad signature, expired, or replaced by a newer token). */
   async verifyAccess(token: string): Promise<Principal | undefined> {
+    return (await this.verifyAccessToken(token))?.principal;
+  }
+
+  /** As verifyAccess, with the token's id and expiry (seconds), for a connection that outlives the request. */
+  async verifyAccessToken(token: string): Promise<AccessToken | undefined> {
     const payload = await this.verifySignature(token);
     if (!payload || (payload.kind !== 'client' && payload.kind !== 'user')) return undefined;
+    if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return undefined;
     const principal: Principal = { kind: payload.kind, name: String(payload.sub) };
-    return this.activeAccess.get(`${principal.kind}:${principal.name}`) === payload.jti
-      ? principal
-      : undefined;
+    const access = { principal, jti: payload.jti, exp: payload.exp };
+    return this.isCurrent(access) ? access : undefined;
+  }
+
+  /** Whether a verified token is still the principal's one active token (not replaced, not revoked). */
+  isCurrent(access: AccessToken): boolean {
+    return this.activeAccess.get(`${access.principal.kind}:${access.principal.name}`) === access.jti;
   }
 
   /** Makes every access token invalid, as a PBX restart would. */

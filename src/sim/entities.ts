@@ -88,6 +88,10 @@ export const ENTITY_TYPES = {
     navigation: { Groups: userGroup },
   },
   Peers: { name: 'Pbx.Peer', properties: ['Id', 'Number', 'Name', 'Type', 'Hidden', 'Tags'] },
+  LastCdrAndChatMessageTimestamp: {
+    name: 'Pbx.LastCdrAndChatMessageTimestamp',
+    properties: ['LastCdrStartedAt', 'LastChatMessageTimeSent'],
+  },
   Contacts: {
     name: 'Pbx.Contact',
     properties: [

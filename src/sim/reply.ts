@@ -17,3 +17,17 @@ export function json(status: number, value: unknown, headers: Record<string, str
 export function odataError(status: number, message: string, code = String(status)): Reply {
   return json(status, { error: { code, message, details: [] } });
 }
+
+/** JSON outside the OData service (Call Control, /sim). */
+export function plainJson(status: number, value: unknown): Reply {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(value),
+  };
+}
+
+/** A status with no body: Call Control's errors (their bodies on the real PBX are unknown). */
+export function statusOnly(status: number): Reply {
+  return { status, body: '' };
+}

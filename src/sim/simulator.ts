@@ -2,16 +2,25 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { generate } from 'selfsigned';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
+import { CallControl, type CallControlOptions } from './callcontrol/service.ts';
 import { CallEngine } from './calls.ts';
 import { wallClock, type SimClock } from './clock.ts';
-import { createModel, MAX_EXTENSIONS, type PbxModel } from './model.ts';
+import { BulkCalls } from './bulk-calls.ts';
+import { CallHistory } from './call-history.ts';
+import type { Fault } from './faults.ts';
+import { bearerToken, readBody, safeDecode } from './http-io.ts';
+import { connectToken, userLogin } from './logins.ts';
+import { createModel } from './model-build.ts';
+import { MAX_EXTENSIONS, type PbxModel } from './model.ts';
 import { Random } from './random.ts';
-import { json, type Reply } from './reply.ts';
-import { handleScript, type Fault, type RequestLogEntry } from './script.ts';
+import { json } from './reply.ts';
+import { RequestLog } from './request-log.ts';
+import { Responder } from './responder.ts';
+import { handleScript } from './script/routes.ts';
+import { selfSignedCertificate } from './tls.ts';
 import { TrafficGenerator, type TrafficLevel } from './traffic.ts';
-import { handleXapi } from './xapi.ts';
+import { handleXapi } from './xapi/routes.ts';
 
 export interface SimulatorOptions {
   port?: number;
@@ -28,6 +37,10 @@ export interface SimulatorOptions {
   clock?: SimClock;
   /** Advance traffic once a second on a timer (off when a test steps it through /sim/traffic). */
   autoTick?: boolean;
+  /** Call Control access and monitored DNs (default: on, every extension and queue). */
+  callControl?: CallControlOptions;
+  /** Connected calls between random extensions and trunks held open from the start (as POST /sim/calls/bulk). */
+  heldCalls?: number;
 }
 
 export const DEFAULT_CREDENTIALS: SimCredentials = {
@@ -37,12 +50,7 @@ export const DEFAULT_CREDENTIALS: SimCredentials = {
   password: 'simulator',
 };
 
-const MAX_BODY = 1024 * 1024;
 const REQUEST_LOG_LIMIT = 100_000;
-const UNAUTHORIZED = {
-  error: 'unauthorized',
-  error_description: 'The request requires valid user authentication.',
-};
 
 export class Simulator {
   readonly model: PbxModel;
@@ -50,13 +58,15 @@ export class Simulator {
   readonly calls: CallEngine;
   readonly traffic: TrafficGenerator;
   readonly auth: TokenAuthority;
-  readonly requestLog: RequestLogEntry[] = [];
+  readonly callControl: CallControl;
+  readonly history: CallHistory;
+  readonly bulk: BulkCalls;
+  readonly requestLog = new RequestLog(REQUEST_LOG_LIMIT);
   readonly fault: { current?: Fault } = {};
+  private readonly responder: Responder;
   private server?: Server;
   private timer?: NodeJS.Timeout;
-  private readonly hung = new Set<ServerResponse>();
   private readonly sockets = new Set<Socket>();
-  private requestSeq = 0;
   url = '';
   /** PEM of the generated certificate, for clients that want to trust it (ca_file). */
   certificate = '';
@@ -86,36 +96,32 @@ export class Simulator {
       options.tokenTtlSeconds ?? 3600,
       this.clock,
     );
+    this.history = new CallHistory(this.clock);
+    this.calls.observers.push(this.history.observe);
+    this.bulk = new BulkCalls(this.model, this.calls, new Random(seed * 31 + 7));
+    this.responder = new Responder(this.requestLog, this.clock, this.fault);
+    this.callControl = new CallControl(
+      { model: this.model, calls: this.calls, traffic: this.traffic, auth: this.auth, clock: this.clock },
+      options.callControl,
+    );
+    if (options.heldCalls) this.bulk.create(options.heldCalls, 'talking');
   }
 
   async start(): Promise<string> {
-    const pems = await generate([{ name: 'commonName', value: this.model.fqdn }], {
-      keyType: 'ec',
-      curve: 'P-256',
-      algorithm: 'sha256',
-      notAfterDate: new Date(Date.now() + 365 * 86400_000),
-      extensions: [
-        { name: 'basicConstraints', cA: false },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 2, value: this.model.fqdn },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    });
+    const pems = await selfSignedCertificate(this.model.fqdn);
     this.certificate = pems.cert;
-    const server = createServer(
-      { key: pems.private, cert: pems.cert, keepAliveTimeout: 30_000 },
-      (req, res) => {
-        this.dispatch(req, res).catch((error: unknown) => {
-          if (!res.headersSent)
-            this.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
-        });
-      },
-    );
+    const server = createServer({ ...pems, keepAliveTimeout: 30_000 }, (req, res) => {
+      this.dispatch(req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          this.responder.send(req, res, json(500, { error: { code: '500', message: String(error) } }));
+      });
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      this.callControl.upgrade(req, socket, head).then(
+        (status) => this.responder.record(req, status),
+        () => socket.destroy(),
+      );
+    });
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -127,6 +133,7 @@ export class Simulator {
     });
     const address = server.address() as AddressInfo;
     this.url = `https://${this.options.host ?? '127.0.0.1'}:${address.port}`;
+    this.callControl.start();
     if (this.options.autoTick ?? true) {
       this.timer = setInterval(() => this.traffic.step(), 1000);
       this.timer.unref();
@@ -136,82 +143,62 @@ export class Simulator {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.releaseHung();
+    this.callControl.stop();
+    this.responder.releaseHung();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private releaseHung(): void {
-    for (const res of this.hung) res.socket?.destroy();
-    this.hung.clear();
-  }
-
-  private log(req: IncomingMessage, url: URL, status: number, fault?: Fault['mode']): void {
-    if (url.pathname.startsWith('/sim/')) return;
-    this.requestLog.push({
-      seq: ++this.requestSeq,
-      time: new Date(this.clock.now()).toISOString(),
-      method: req.method ?? 'GET',
-      path: safeDecode(url.pathname),
-      query: Object.fromEntries(url.searchParams),
-      status,
-      ...(fault ? { fault } : {}),
-    });
-    if (this.requestLog.length > REQUEST_LOG_LIMIT)
-      this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
-  }
-
-  private send(req: IncomingMessage, res: ServerResponse, reply: Reply, fault?: Fault['mode']): void {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    this.log(req, url, reply.status, fault);
-    res.writeHead(reply.status, reply.headers);
-    res.end(reply.body);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const body = await readBody(req);
-    if (body === undefined) return this.send(req, res, json(413, { error: 'request body too large' }));
+    if (body === undefined)
+      return this.responder.send(req, res, json(413, { error: 'request body too large' }));
     if (url.pathname.startsWith('/sim/')) {
       let parsed: unknown;
       try {
         parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
       } catch {
-        return this.send(req, res, json(400, { error: 'the body is not JSON' }));
+        return this.responder.send(req, res, json(400, { error: 'the body is not JSON' }));
       }
-      return this.send(
-        req,
-        res,
-        handleScript(this.scriptContext(), req.method ?? 'GET', url.pathname, parsed, url.searchParams),
+      const reply = handleScript(
+        this.scriptContext(),
+        req.method ?? 'GET',
+        url.pathname,
+        parsed,
+        url.searchParams,
       );
+      this.callControl.sockets.checkTokens(); // the script may have moved the clock or revoked tokens
+      return this.responder.send(req, res, reply);
     }
-    if (this.applyFault(req, res, url)) return;
-    if (req.method === 'POST' && url.pathname === '/connect/token')
-      return this.send(req, res, await this.connectToken(req, body));
+    if (this.responder.intercept(req, res)) return;
+    if (req.method === 'POST' && url.pathname === '/connect/token') {
+      const reply = await connectToken(this.auth, req, body);
+      this.callControl.sockets.checkTokens(); // a new token replaces the client's previous one
+      return this.responder.send(req, res, reply);
+    }
     if (req.method === 'POST' && url.pathname === '/webclient/api/Login/GetAccessToken')
-      return this.send(req, res, await this.userLogin(body));
+      return this.responder.send(req, res, await userLogin(this.auth, body));
     if (req.method === 'POST' && url.pathname === '/webclient/api/Logout')
-      return this.send(req, res, { status: 200, body: '' });
+      return this.responder.send(req, res, { status: 200, body: '' });
     if (url.pathname.startsWith('/xapi/v1/') || url.pathname.startsWith('/callcontrol')) {
-      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const token = bearerToken(req);
       const principal = token ? await this.auth.verifyAccess(token) : undefined;
       if (!principal) {
-        return this.send(req, res, {
+        return this.responder.send(req, res, {
           status: 401,
           headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
           body: '',
         });
-      }
-      if (url.pathname.startsWith('/callcontrol')) {
-        // Call Control is not simulated yet: answer as a PBX whose API client lacks "Call Control API Access".
-        return this.send(req, res, { status: 403, body: '' });
       }
       let parsed: unknown;
       if (body.length > 0) {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
-          return this.send(
+          if (url.pathname.startsWith('/callcontrol'))
+            return this.responder.send(req, res, { status: 400, body: '' });
+          return this.responder.send(
             req,
             res,
             json(400, {
@@ -219,6 +206,14 @@ export class Simulator {
             }),
           );
         }
+      }
+      if (url.pathname.startsWith('/callcontrol')) {
+        const path = safeDecode(url.pathname.slice('/callcontrol'.length));
+        return this.responder.send(
+          req,
+          res,
+          this.callControl.rest(principal, req.method ?? 'GET', path, parsed),
+        );
       }
       const reply = handleXapi(
         {
@@ -235,71 +230,13 @@ export class Simulator {
           body: parsed,
         },
       );
-      return this.send(req, res, reply);
+      return this.responder.send(req, res, reply);
     }
-    return this.send(req, res, {
+    return this.responder.send(req, res, {
       status: 404,
       headers: { 'content-type': 'text/html' },
       body: '<html><body>404 Not Found</body></html>',
     });
-  }
-
-  /** Answers a request the way a failing PBX would; true when it did. */
-  private applyFault(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-    const fault = this.fault.current;
-    if (!fault) return false;
-    if (
-      fault.path
-        ? !fault.path.test(safeDecode(url.pathname))
-        : !/^\/(xapi|connect|webclient)\//.test(url.pathname)
-    )
-      return false;
-    if (fault.remaining !== undefined && --fault.remaining <= 0) this.fault.current = undefined;
-    switch (fault.mode) {
-      case '500':
-        this.send(
-          req,
-          res,
-          json(500, { error: { code: '500', message: 'An error has occurred.', details: [] } }),
-          '500',
-        );
-        break;
-      case '503':
-        // What nginx in front of a restarting 3CX answers: HTML, not JSON.
-        this.send(
-          req,
-          res,
-          {
-            status: 503,
-            headers: { 'content-type': 'text/html' },
-            body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>',
-          },
-          '503',
-        );
-        break;
-      case 'malformed':
-        this.send(
-          req,
-          res,
-          {
-            status: 200,
-            headers: { 'content-type': 'application/json' },
-            body: '{"@odata.context":"x","value":[{"Id":',
-          },
-          'malformed',
-        );
-        break;
-      case 'reset':
-        this.log(req, url, 0, 'reset');
-        req.socket.destroy();
-        break;
-      case 'hang':
-        this.log(req, url, 0, 'hang');
-        this.hung.add(res);
-        res.on('close', () => this.hung.delete(res));
-        break;
-    }
-    return true;
   }
 
   private scriptContext() {
@@ -309,95 +246,12 @@ export class Simulator {
       traffic: this.traffic,
       clock: this.clock,
       auth: this.auth,
+      callControl: this.callControl,
+      history: this.history,
+      bulk: this.bulk,
       requestLog: this.requestLog,
       fault: this.fault,
-      onFaultCleared: () => this.releaseHung(),
+      onFaultCleared: () => this.responder.releaseHung(),
     };
-  }
-
-  private async connectToken(req: IncomingMessage, body: Buffer): Promise<Reply> {
-    const form = await readForm(req, body);
-    const grant = form.get('grant_type');
-    if (grant === 'client_credentials') {
-      if (!this.auth.checkClient(form.get('client_id') ?? undefined, form.get('client_secret') ?? undefined))
-        return json(401, UNAUTHORIZED);
-      return json(200, await this.auth.issueAccess({ kind: 'client', name: form.get('client_id')! }));
-    }
-    if (grant === 'refresh_token') {
-      const cookie =
-        parseCookies(req.headers.cookie).get('RefreshTokenCookie') ?? form.get('refresh_token') ?? '';
-      const tokens = await this.auth.refresh(cookie);
-      if (!tokens) return json(401, UNAUTHORIZED);
-      return json(200, tokens, refreshCookie(tokens.refresh_token!));
-    }
-    return json(400, {
-      error: 'unsupported_grant_type',
-      error_description: `grant_type ${grant ?? '(none)'} is not supported`,
-    });
-  }
-
-  private async userLogin(body: Buffer): Promise<Reply> {
-    let login: { Username?: unknown; Password?: unknown };
-    try {
-      login = JSON.parse(body.toString('utf8')) as typeof login;
-    } catch {
-      return json(400, { Status: 'InvalidRequest', Token: null, TwoFactorAuth: null });
-    }
-    const text = (v: unknown) => (typeof v === 'string' ? v : '');
-    if (!this.auth.checkUser(text(login.Username), text(login.Password))) {
-      return json(200, { Status: 'AuthFailed', Token: null, TwoFactorAuth: null });
-    }
-    const tokens = await this.auth.issueAccess({ kind: 'user', name: String(login.Username) });
-    return json(
-      200,
-      { Status: 'AuthSuccess', Token: tokens, TwoFactorAuth: null },
-      refreshCookie(tokens.refresh_token!),
-    );
-  }
-}
-
-function refreshCookie(token: string): Record<string, string> {
-  return { 'set-cookie': `RefreshTokenCookie=${token}; path=/; secure; samesite=strict; httponly` };
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  return cookies;
-}
-
-async function readForm(req: IncomingMessage, body: Buffer): Promise<URLSearchParams> {
-  const type = req.headers['content-type'] ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    // 3CX's own TypeScript sample posts FormData; the PBX accepts it as well as urlencoded.
-    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
-    const params = new URLSearchParams();
-    form.forEach((value, key) => params.set(key, typeof value === 'string' ? value : value.name));
-    return params;
-  }
-  return new URLSearchParams(body.toString('utf8'));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
   }
 }

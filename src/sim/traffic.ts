@@ -163,34 +163,18 @@ export class TrafficGenerator {
       }
     } else if (roll < 0.55 && this.model.ringGroups.length > 0) {
       const group = this.random.pick(this.model.ringGroups);
-      call = this.calls.start({ from: this.externalNumber(), to: group.Number, trunk });
-      const member = this.random.pick(group.Members);
-      const answerAt = routing + this.random.int(3, 15);
-      steps = this.random.chance(0.65)
-        ? [
-            { at: routing, action: 'ring' },
-            { at: answerAt, action: 'answer', target: member.Number },
-            ...this.afterAnswer(answerAt),
-          ]
-        : [
-            { at: routing, action: 'ring' },
-            { at: routing + this.random.int(15, 30), action: 'hangup' },
-          ];
+      ({ call, steps } = this.groupCall(
+        group.Number,
+        group.Members,
+        trunk,
+        routing,
+        [3, 15],
+        0.65,
+        [15, 30],
+      ));
     } else if (roll < 0.75 && this.model.queues.length > 0) {
       const queue = this.random.pick(this.model.queues);
-      call = this.calls.start({ from: this.externalNumber(), to: queue.Number, trunk });
-      const agent = this.random.pick(queue.Agents);
-      const answerAt = routing + this.random.int(5, 60);
-      steps = this.random.chance(0.7)
-        ? [
-            { at: routing, action: 'ring' },
-            { at: answerAt, action: 'answer', target: agent.Number },
-            ...this.afterAnswer(answerAt),
-          ]
-        : [
-            { at: routing, action: 'ring' },
-            { at: routing + this.random.int(10, 60), action: 'hangup' },
-          ];
+      ({ call, steps } = this.groupCall(queue.Number, queue.Agents, trunk, routing, [5, 60], 0.7, [10, 60]));
     } else if (roll < 0.9) {
       const user = this.someUser(true);
       if (!user) return;
@@ -217,6 +201,32 @@ export class TrafficGenerator {
           : [{ at: this.random.int(10, 20), action: 'hangup' }];
     }
     this.follow(call, steps);
+  }
+
+  /** An inbound call to a ring group or queue: a member answers after `answerIn` seconds, or the caller gives up. */
+  private groupCall(
+    number: string,
+    members: readonly { Number: string }[],
+    trunk: string | undefined,
+    routing: number,
+    answerIn: [number, number],
+    answerChance: number,
+    giveUpIn: [number, number],
+  ): { call: SimCall; steps: Step[] } {
+    const call = this.calls.start({ from: this.externalNumber(), to: number, trunk });
+    const member = this.random.pick(members);
+    const answerAt = routing + this.random.int(...answerIn);
+    const steps: Step[] = this.random.chance(answerChance)
+      ? [
+          { at: routing, action: 'ring' },
+          { at: answerAt, action: 'answer', target: member.Number },
+          ...this.afterAnswer(answerAt),
+        ]
+      : [
+          { at: routing, action: 'ring' },
+          { at: routing + this.random.int(...giveUpIn), action: 'hangup' },
+        ];
+    return { call, steps };
   }
 
   private changePresence(): void {

@@ -32,6 +32,11 @@ describe('simulator responses match 3CX’s OpenAPI schemas', () => {
     ['CallHistoryView?$top=100', 'Pbx.CallHistoryViewCollectionResponse', 'Pbx.CallHistoryView'],
     ['Recordings?$top=100', 'Pbx.RecordingCollectionResponse', 'Pbx.Recording'],
     [`${CALL_LOG}?$top=500`, 'Pbx.CallLogDataCollectionResponse', 'Pbx.CallLogData'],
+    [
+      'LastCdrAndChatMessageTimestamp',
+      'Pbx.LastCdrAndChatMessageTimestampCollectionResponse',
+      'Pbx.LastCdrAndChatMessageTimestamp',
+    ],
   ];
 
   for (const [path, collectionSchema, itemSchema] of collections) {

@@ -102,19 +102,19 @@ class Parser {
   }
 
   private parseOr(): FilterNode {
-    let left = this.parseAnd();
-    while (this.isWord('or')) {
-      this.position++;
-      left = { kind: 'binary', op: 'or', left, right: this.parseAnd() };
-    }
-    return left;
+    return this.parseLogical('or', () => this.parseAnd());
   }
 
   private parseAnd(): FilterNode {
-    let left = this.parseNot();
-    while (this.isWord('and')) {
+    return this.parseLogical('and', () => this.parseNot());
+  }
+
+  /** A left-associative chain of one logical operator over operands of the next tighter level. */
+  private parseLogical(op: 'or' | 'and', operand: () => FilterNode): FilterNode {
+    let left = operand();
+    while (this.isWord(op)) {
       this.position++;
-      left = { kind: 'binary', op: 'and', left, right: this.parseNot() };
+      left = { kind: 'binary', op, left, right: operand() };
     }
     return left;
   }
