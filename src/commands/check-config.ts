@@ -29,6 +29,7 @@ async function checkBroker(config: Config): Promise<string | undefined> {
       clientId: `${config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`}_check`,
       caFile: config.mqtt.ca_file,
       rejectUnauthorized: config.mqtt.reject_unauthorized,
+      protocolVersion: config.mqtt.protocol_version,
     }),
     reconnectPeriod: 0,
     connectTimeout: CHECK_TIMEOUT_MS,

@@ -81,7 +81,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         ca_file: caFile,
       },
       polling: { calls: '2s', presence: '5s', trunks: '10s' },
-      mqtt: { url: mqttUrl },
+      // The embedded broker (aedes) speaks MQTT 3.1.1 only.
+      mqtt: { url: mqttUrl, ...(broker ? { protocol_version: 4 } : {}) },
       history: { database: join(dir, 'demo.db') },
       web: { enabled: true, listen: options.webListen ?? (await freeListen(8080)) },
       log: { level: options.logLevel ?? 'warn' },

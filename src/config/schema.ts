@@ -186,6 +186,10 @@ const mqttSchema = z.strictObject({
     .enum(['json', 'attribute', 'attribute_and_json'])
     .prefault('json')
     .meta({ description: 'json objects, one topic per attribute, or both' }),
+  protocol_version: z.literal([5, 4], { error: 'expected 5 (MQTT 5) or 4 (MQTT 3.1.1)' }).prefault(5).meta({
+    description:
+      '5, or 4 (MQTT 3.1.1) for brokers without MQTT 5; only MQTT 5 can tell a retained command published while connected',
+  }),
 });
 
 const sipSchema = z

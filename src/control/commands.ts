@@ -15,6 +15,7 @@ import {
   parseDrop,
   parseMakeCall,
   parsePresence,
+  transactionOf,
   type CommandName,
   type Parsed,
 } from './parse.ts';
@@ -37,6 +38,13 @@ export interface CommandContext {
   now?: () => number;
 }
 
+/**
+ * Command topics over MQTT 5: the retain flag of a live publish is kept, and nothing stored is sent at subscribe,
+ * so every retained message that arrives is one just published, never a leftover.
+ */
+const RETAINED_REFUSAL = 'retained commands are never executed: publish it without the retain flag';
+const COMMAND_SUBSCRIPTION = { retainAsPublished: true, retainHandling: 2 } as const;
+
 interface Answer {
   ok: boolean;
   result?: unknown;
@@ -54,24 +62,43 @@ export class CommandHandler {
 
   start(): void {
     const { topics, mqtt } = this.context;
+    if (mqtt.protocolVersion === 4)
+      this.context.log.warn(
+        'MQTT 3.1.1 (mqtt.protocol_version: 4): the gateway cannot tell a retained command published while ' +
+          'connected from a plain one, and runs it once; retained commands stored on the broker are ignored. ' +
+          'Use MQTT 5, or a broker ACL that refuses retained messages on command topics',
+      );
     const on = (
       filter: string,
       command: CommandName,
       run: (message: IncomingMessage) => Promise<[Parsed<unknown>, Answer]>,
     ) =>
-      mqtt.subscribe(filter, (message) => {
-        // A retained command would run again on every reconnect: never execute one (CONTRACT §3).
-        if (message.retained) {
-          this.context.log.warn({ topic: message.topic }, 'ignored a retained command');
-          return;
-        }
-        void this.execute(command, message, run);
-      });
+      mqtt.subscribe(
+        filter,
+        (message) => {
+          if (message.retained) return this.refuseRetained(command, message);
+          void this.execute(command, message, run);
+        },
+        COMMAND_SUBSCRIPTION,
+      );
     on(`${topics.base}/extension/+/presence/set`, 'presence', (m) => this.presence(m));
     on(`${topics.base}/extension/+/dial/set`, 'dial', (m) => this.dial(m));
     on(`${topics.base}/calls/drop/set`, 'drop', (m) => this.drop(m));
     on(`${topics.base}/pbx/make_call/set`, 'make_call', (m) => this.makeCall(m));
     on(`${topics.base}/pbx/alarm_call/set`, 'alarm_call', (m) => this.alarm(m));
+  }
+
+  /**
+   * A retained command would run again on every reconnect: never execute one (CONTRACT §3). Over MQTT 5 a retained
+   * message here was just published (retain handling 2), and its sender waits: answer why. Over 3.1.1 it is one
+   * stored on the broker, re-sent at every (re)subscribe: no one waits, so only log it. An empty retained payload
+   * clears the topic and is no command.
+   */
+  private refuseRetained(command: CommandName, message: IncomingMessage): void {
+    this.context.log.warn({ topic: message.topic }, 'ignored a retained command');
+    if (this.context.mqtt.protocolVersion !== 5 || message.payload.length === 0) return;
+    const transaction = transactionOf(message.payload);
+    this.answer(command, message, { ok: false, error: RETAINED_REFUSAL }, transaction);
   }
 
   private async execute(
@@ -91,11 +118,16 @@ export class CommandHandler {
       if (!(error instanceof PbxError))
         this.context.log.error({ err: String(error), command }, 'command failed');
     }
-    const response = {
-      command,
-      ...answer,
-      ...(parsed.transaction !== undefined ? { transaction: parsed.transaction } : {}),
-    };
+    this.answer(command, message, answer, parsed.transaction);
+  }
+
+  private answer(
+    command: CommandName,
+    message: IncomingMessage,
+    answer: Answer,
+    transaction: string | number | undefined,
+  ): void {
+    const response = { command, ...answer, ...(transaction !== undefined ? { transaction } : {}) };
     if (!answer.ok)
       this.context.log.warn({ command, topic: message.topic, error: answer.error }, 'command refused');
     this.context.mqtt.publishEvent(this.context.topics.bridgeResponse, JSON.stringify(response));

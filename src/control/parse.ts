@@ -38,6 +38,11 @@ function read(payload: Buffer): {
   return { text };
 }
 
+/** The transaction id of a JSON payload, to echo in an answer that refuses it before parsing. */
+export function transactionOf(payload: Buffer): string | number | undefined {
+  return read(payload).transaction;
+}
+
 function field(input: ReturnType<typeof read>, key: string): unknown {
   return input.json ? input.json[key] : input.text;
 }

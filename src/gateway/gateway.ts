@@ -136,6 +136,7 @@ export class Gateway {
         clientId: config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`,
         caFile: config.mqtt.ca_file,
         rejectUnauthorized: config.mqtt.reject_unauthorized,
+        protocolVersion: config.mqtt.protocol_version,
       },
       this.topics,
       log.child({ module: 'mqtt' }),

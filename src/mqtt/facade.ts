@@ -14,6 +14,18 @@ export interface MqttSettings {
   clientId: string;
   caFile: string | null;
   rejectUnauthorized: boolean;
+  /** 5, or 4 (MQTT 3.1.1): only MQTT 5 has the subscription options below. */
+  protocolVersion: 4 | 5;
+}
+
+/**
+ * MQTT 5 subscription options (ignored over 3.1.1). `retainAsPublished` keeps the retain flag of a message
+ * published while subscribed (3.1.1 brokers clear it); `retainHandling` 2 sends no stored retained messages
+ * at subscribe.
+ */
+export interface SubscriptionOptions {
+  retainAsPublished?: boolean;
+  retainHandling?: 0 | 1 | 2;
 }
 
 export interface IncomingMessage {
@@ -47,7 +59,11 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
   private readonly sent = new Map<string, string>();
   /** Topics to empty on the broker; kept until a connection has sent them. */
   private readonly pendingClears = new Set<string>();
-  private readonly handlers: { filter: string; handle: (message: IncomingMessage) => void }[] = [];
+  private readonly handlers: {
+    filter: string;
+    handle: (message: IncomingMessage) => void;
+    options: SubscriptionOptions;
+  }[] = [];
   readonly stats: MqttStats = { published: 0, reconnects: 0, connected: false };
   private stopping = false;
 
@@ -61,6 +77,10 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
 
   get connected(): boolean {
     return this.stats.connected;
+  }
+
+  get protocolVersion(): 4 | 5 {
+    return this.settings.protocolVersion;
   }
 
   /** Starts connecting; resolves at once. The broker may come later: mqtt.js keeps retrying. */
@@ -81,7 +101,10 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
       }
     });
     client.on('error', (error) =>
-      this.log.warn({ err: error.message, url: safeUrl(this.settings.url) }, 'MQTT error'),
+      this.log.warn(
+        { err: error.message, url: safeUrl(this.settings.url), hint: protocolHint(error, this.settings) },
+        'MQTT error',
+      ),
     );
     client.on('message', (topic, payload, packet) => {
       for (const { filter, handle } of this.handlers) {
@@ -97,7 +120,7 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     this.log.info({ url: safeUrl(this.settings.url) }, 'MQTT connected');
     this.sent.clear();
     // mqtt.js resubscribes by itself only on reconnects of a clean session it already knew: subscribe anew.
-    for (const { filter } of this.handlers) this.client?.subscribe(filter, { qos: 1 });
+    for (const { filter, options } of this.handlers) this.sendSubscribe(filter, options);
     this.publishRaw(this.topics.bridgeState, 'online', true);
     this.flush();
     this.emit('connected');
@@ -165,9 +188,24 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     });
   }
 
-  subscribe(filter: string, handle: (message: IncomingMessage) => void): void {
-    this.handlers.push({ filter, handle });
-    if (this.connected) this.client?.subscribe(filter, { qos: 1 });
+  subscribe(
+    filter: string,
+    handle: (message: IncomingMessage) => void,
+    options: SubscriptionOptions = {},
+  ): void {
+    this.handlers.push({ filter, handle, options });
+    if (this.connected) this.sendSubscribe(filter, options);
+  }
+
+  private sendSubscribe(filter: string, options: SubscriptionOptions): void {
+    const v5 =
+      this.settings.protocolVersion === 5
+        ? {
+            ...(options.retainAsPublished !== undefined ? { rap: options.retainAsPublished } : {}),
+            ...(options.retainHandling !== undefined ? { rh: options.retainHandling } : {}),
+          }
+        : {};
+    this.client?.subscribe(filter, { qos: 1, ...v5 });
   }
 
   unsubscribe(filter: string): void {
@@ -208,6 +246,7 @@ export function mqttClientOptions(settings: MqttSettings): IClientOptions {
   return {
     clientId: settings.clientId,
     clean: true,
+    protocolVersion: settings.protocolVersion,
     connectTimeout: 10_000,
     keepalive: 30,
     rejectUnauthorized: settings.rejectUnauthorized,
@@ -215,6 +254,16 @@ export function mqttClientOptions(settings: MqttSettings): IClientOptions {
     ...(settings.password ? { password: settings.password } : {}),
     ...(settings.caFile ? { ca: readFileSync(settings.caFile) } : {}),
   };
+}
+
+/** What to do when a broker refuses the protocol version (an MQTT 3.1.1-only broker such as aedes). */
+function protocolHint(error: Error, settings: MqttSettings): string | undefined {
+  const code = (error as Error & { code?: unknown }).code;
+  // 1: 3.1.1 "unacceptable protocol version"; 132 (0x84): MQTT 5 "unsupported protocol version".
+  if (code !== 1 && code !== 132) return undefined;
+  return settings.protocolVersion === 5
+    ? 'the broker does not speak MQTT 5: set mqtt.protocol_version: 4'
+    : 'the broker refuses MQTT 3.1.1: set mqtt.protocol_version: 5';
 }
 
 /** MQTT topic filter matching (+ and #). */
