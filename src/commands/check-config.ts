@@ -1,9 +1,9 @@
 // `3cx2mqtt check-config`: the effective configuration (secrets redacted), then a PBX login and a broker connection.
 import mqtt from 'mqtt';
-import { redactedConfigYaml } from '../config/redact.ts';
+import { redactedConfigYaml, redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
 import { pbxClientFor } from '../gateway/gateway.ts';
-import { mqttClientOptions, safeUrl } from '../mqtt/facade.ts';
+import { mqttClientOptions } from '../mqtt/facade.ts';
 import { probe } from '../pbx/endpoints.ts';
 
 const CHECK_TIMEOUT_MS = 8000;
@@ -56,11 +56,9 @@ export async function checkConfig(
   out.write(redactedConfigYaml(config));
   err.write('configuration: valid\n');
   const [pbx, broker] = await Promise.all([checkPbx(config), checkBroker(config)]);
-  err.write(pbx ? `PBX ${config.pbx.url}: FAILED — ${pbx}\n` : `PBX ${config.pbx.url}: ok (logged in)\n`);
-  err.write(
-    broker
-      ? `MQTT ${safeUrl(config.mqtt.url)}: FAILED — ${broker}\n`
-      : `MQTT ${safeUrl(config.mqtt.url)}: ok (connected)\n`,
-  );
+  const pbxUrl = redactUrl(config.pbx.url);
+  const mqttUrl = redactUrl(config.mqtt.url);
+  err.write(pbx ? `PBX ${pbxUrl}: FAILED — ${pbx}\n` : `PBX ${pbxUrl}: ok (logged in)\n`);
+  err.write(broker ? `MQTT ${mqttUrl}: FAILED — ${broker}\n` : `MQTT ${mqttUrl}: ok (connected)\n`);
   return pbx || broker ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // `3cx2mqtt run`: the gateway until SIGINT/SIGTERM (exit 0 within 5 s) or a fatal error (exit 1).
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
+import { redactUrl } from '../config/redact.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { checkPrompts } from '../sip/prompts.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -35,7 +36,7 @@ export async function runGateway(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   log.info(
-    { pbx: config.pbx.url, mqtt: config.mqtt.url.replace(/\/\/[^@/]*@/, '//'), id: config.pbx.id },
+    { pbx: redactUrl(config.pbx.url), mqtt: redactUrl(config.mqtt.url), id: config.pbx.id },
     '3cx2mqtt starting',
   );
   gateway.start();

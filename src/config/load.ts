@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { redactUrl } from './redact.ts';
 import { configJsonSchema, configSchema, type Config } from './schema.ts';
 import { isStringLeaf, nodeAt, propertiesOf, type JsonSchemaNode } from './schema-walk.ts';
 import { closestMatch } from './suggest.ts';
@@ -197,6 +198,9 @@ function describeIssue(issue: z.core.$ZodIssue, schema: JsonSchemaNode): ConfigI
 function showValue(value: unknown, secret: boolean): string {
   if (value === undefined) return 'missing';
   if (secret) return `got ${MASK}`;
-  const text = JSON.stringify(value) ?? typeof value;
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(redactUrl(value))
+      : redactUrl(JSON.stringify(value) ?? typeof value);
   return `got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }

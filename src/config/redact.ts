@@ -1,10 +1,27 @@
-// The effective configuration as a user reads it: secrets masked, durations spelled as written.
+// What a user may see of the configuration: secrets masked, URL passwords masked, durations spelled as written.
 import { stringify } from 'yaml';
 import { formatDuration } from './duration.ts';
 import { configJsonSchema, type Config } from './schema.ts';
 import { propertiesOf, type JsonSchemaNode } from './schema-walk.ts';
 
 export const REDACTED = '***redacted***';
+
+/**
+ * A URL fit for any output (log, terminal, MQTT): its password, if it has one, replaced by REDACTED. Every
+ * printed or logged URL goes through here. Text that is not a URL (a configuration error quoting bad input) has
+ * whatever sits between // and @ masked, since it may still hold user info.
+ */
+export function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text.replace(/\/\/[^/?#\s"]*@/g, `//${REDACTED}@`);
+  }
+  if (url.password === '') return text;
+  url.password = REDACTED;
+  return url.toString();
+}
 
 function present(value: unknown, node: JsonSchemaNode | undefined): unknown {
   const properties = propertiesOf(node);
@@ -18,6 +35,7 @@ function present(value: unknown, node: JsonSchemaNode | undefined): unknown {
   }
   if (node?.secret && value !== null && value !== undefined) return REDACTED;
   if (node?.duration && typeof value === 'number') return formatDuration(value);
+  if (typeof value === 'string') return redactUrl(value);
   return value;
 }
 

@@ -1,5 +1,6 @@
 // Discovery payloads as a view over the topic tree (pure): device mode (one config per device, `cmps`) or
 // component mode (one config per entity).
+import { redactUrl } from '../config/redact.ts';
 import type { OutputMode } from '../mqtt/output.ts';
 import type { Topics } from '../mqtt/topics.ts';
 import { DEVICE_MODELS, FIELDS, type DeviceKind, type FieldDefinition } from './definitions.ts';
@@ -56,7 +57,7 @@ function devicePayload(ctx: DiscoveryContext, device: DiscoveredDevice): Json {
       manufacturer: '3CX',
       model: DEVICE_MODELS.pbx,
       ...(device.swVersion ? { sw_version: device.swVersion } : {}),
-      configuration_url: ctx.pbxUrl,
+      configuration_url: redactUrl(ctx.pbxUrl),
     };
   }
   return {

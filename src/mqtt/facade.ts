@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { redactUrl } from '../config/redact.ts';
 import { diffRetained } from '../domain/retained-diff.ts';
 import type { Topics } from './topics.ts';
 
@@ -96,13 +97,13 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     client.on('close', () => {
       if (this.stats.connected) {
         this.stats.connected = false;
-        this.log.warn({ url: safeUrl(this.settings.url) }, 'MQTT connection lost; reconnecting');
+        this.log.warn({ url: redactUrl(this.settings.url) }, 'MQTT connection lost; reconnecting');
         this.emit('disconnected');
       }
     });
     client.on('error', (error) =>
       this.log.warn(
-        { err: error.message, url: safeUrl(this.settings.url), hint: protocolHint(error, this.settings) },
+        { err: error.message, url: redactUrl(this.settings.url), hint: protocolHint(error, this.settings) },
         'MQTT error',
       ),
     );
@@ -117,7 +118,7 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     if (this.stats.connected) return;
     this.stats.connected = true;
     if (this.stats.published > 0 || this.sent.size > 0) this.stats.reconnects++;
-    this.log.info({ url: safeUrl(this.settings.url) }, 'MQTT connected');
+    this.log.info({ url: redactUrl(this.settings.url) }, 'MQTT connected');
     this.sent.clear();
     // mqtt.js resubscribes by itself only on reconnects of a clean session it already knew: subscribe anew.
     for (const { filter, options } of this.handlers) this.sendSubscribe(filter, options);
@@ -276,16 +277,4 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (f[i] !== '+' && f[i] !== t[i]) return false;
   }
   return f.length === t.length;
-}
-
-/** A broker URL fit for a log line: no user info. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid url)';
-  }
 }
