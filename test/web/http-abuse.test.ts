@@ -1,0 +1,83 @@
+// Hostile HTTP input to the running web server: malformed cookies, oversized chunked bodies, foreign Host headers.
+// Every one is answered 4xx with a reason (or served as usual), never 500, never a reset connection.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gatewayConfig, startGateway, startWeb, type GatewayHarness } from '../helpers/gateway.ts';
+import { SimHarness } from '../helpers/pbx-http.ts';
+import { rawHttp } from '../helpers/raw-http.ts';
+
+const AUTH = 'dash-token-abuse';
+const HOOK = 'hook-token-abuse';
+const BAD_COOKIE = '3cx2mqtt_token=%E0%A4%A';
+// No broker: the web server answers without one.
+const NO_BROKER = 'mqtt://127.0.0.1:1';
+
+describe('HTTP abuse', () => {
+  let sim: SimHarness;
+  let gw: GatewayHarness;
+  let base = '';
+  let port = 0;
+
+  before(async () => {
+    sim = await SimHarness.start({ extensions: 2 });
+    gw = startGateway(
+      gatewayConfig(sim, NO_BROKER, {
+        web: { listen: '127.0.0.1:0', auth_token: AUTH, webhook_token: HOOK },
+      }),
+    );
+    base = await startWeb(gw);
+    port = Number(new URL(base).port);
+  });
+  after(async () => {
+    await gw?.stop();
+    await sim?.stop();
+  });
+
+  describe('a malformed cookie (issue 16 #5)', () => {
+    it('counts as no cookie on the dashboard and the API: 401, not 500', async () => {
+      for (const path of ['/', '/api/state', '/api/calls']) {
+        const answer = await rawHttp(port, { path, headers: { cookie: BAD_COOKIE } });
+        assert.equal(answer.status, 401, `${path}: ${answer.text}`);
+        assert.match(answer.text, /auth_token is required/);
+      }
+    });
+
+    it('does not hide a valid token given another way', async () => {
+      const bearer = await rawHttp(port, {
+        path: '/api/state',
+        headers: { cookie: BAD_COOKIE, authorization: `Bearer ${AUTH}` },
+      });
+      assert.equal(bearer.status, 200);
+      const query = await rawHttp(port, {
+        path: `/api/state?token=${AUTH}`,
+        headers: { cookie: BAD_COOKIE },
+      });
+      assert.equal(query.status, 200, query.text);
+      const second = await rawHttp(port, {
+        path: '/api/state',
+        headers: { cookie: `${BAD_COOKIE}; 3cx2mqtt_token=${AUTH}` },
+      });
+      assert.equal(second.status, 200, 'the well-formed cookie after it counts');
+    });
+
+    it('does not break the webhook routes', async () => {
+      const lookup = await rawHttp(port, {
+        path: `/webhook/3cx/lookup?number=200&token=${HOOK}`,
+        headers: { cookie: BAD_COOKIE },
+      });
+      assert.equal(lookup.status, 200, lookup.text);
+      const post = await rawHttp(port, {
+        method: 'POST',
+        path: `/webhook/3cx/event?token=${HOOK}`,
+        headers: { cookie: BAD_COOKIE, 'content-type': 'application/json' },
+        body: '{"event":"ringing","number":"200"}',
+      });
+      assert.equal(post.status, 202, post.text);
+      const refused = await rawHttp(port, {
+        path: '/webhook/3cx/lookup?number=200',
+        headers: { cookie: BAD_COOKIE },
+      });
+      assert.equal(refused.status, 401);
+    });
+  });
+});
