@@ -60,13 +60,26 @@ export function sameSecret(given: string | undefined, expected: string): boolean
   return timingSafeEqual(a, b);
 }
 
-/** A token from `Authorization: Bearer`, the `3cx2mqtt_token` cookie, or `?token=`. */
+/**
+ * A token from `Authorization: Bearer`, the `3cx2mqtt_token` cookie, or `?token=`. A cookie whose value is not valid
+ * percent-encoding counts as absent (anyone can send one; it must not turn into a 500).
+ */
 export function presentedToken(req: IncomingMessage, url: URL): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (bearer) return bearer.trim();
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === '3cx2mqtt_token') return decodeURIComponent(rest.join('='));
+    if (name !== '3cx2mqtt_token') continue;
+    const value = decodedOrUndefined(rest.join('='));
+    if (value !== undefined) return value;
   }
   return url.searchParams.get('token') ?? undefined;
+}
+
+function decodedOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
