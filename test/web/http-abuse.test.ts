@@ -80,4 +80,53 @@ describe('HTTP abuse', () => {
       assert.equal(refused.status, 401);
     });
   });
+
+  describe('a webhook body over 64 KB (issue 16 #6)', () => {
+    const big = JSON.stringify({ CallType: 'Missed', Number: '200', Name: 'x'.repeat(100 * 1024) });
+
+    it('is answered 413 with the reason when sent chunked, and the connection closes cleanly', async () => {
+      for (const chunkSize of [16 * 1024, 1000]) {
+        const answer = await rawHttp(port, {
+          method: 'POST',
+          path: `/webhook/3cx?token=${HOOK}`,
+          headers: { 'content-type': 'application/json' },
+          body: big,
+          chunkSize,
+        });
+        assert.deepEqual(
+          [answer.status, answer.ended],
+          [413, 'closed'],
+          `chunks of ${chunkSize}: ${answer.text}`,
+        );
+        assert.match(answer.text, /larger than 64 KB/);
+      }
+    });
+
+    it('is answered 413 with Content-Length too', async () => {
+      const answer = await rawHttp(port, {
+        method: 'POST',
+        path: `/webhook/3cx?token=${HOOK}`,
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      });
+      assert.deepEqual([answer.status, answer.ended], [413, 'closed']);
+    });
+
+    it('does not read a huge body to its end, and keeps serving', async () => {
+      const started = Date.now();
+      const answer = await rawHttp(port, {
+        method: 'POST',
+        path: `/webhook/3cx/event?token=${HOOK}`,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.alloc(8 * 1024 * 1024, 'a'),
+        chunkSize: 64 * 1024,
+      });
+      // Past the bound the server answers and closes; the client may see the 413 or only the closed connection.
+      assert.ok(answer.status === 413 || answer.status === 0, `status ${answer.status}`);
+      assert.notEqual(answer.ended, 'timeout');
+      assert.ok(Date.now() - started < 10_000);
+      const next = await rawHttp(port, { path: '/healthz' });
+      assert.equal(next.status, 200);
+    });
+  });
 });
