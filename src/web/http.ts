@@ -28,26 +28,43 @@ export function sendJson(
   res.end(body);
 }
 
-export class BodyTooLarge extends Error {}
+/**
+ * How much of an oversized body is read and thrown away before answering, so the client, still sending, reads the
+ * 413 instead of a reset connection. Past it the server answers and closes (a reset is then the client's risk).
+ */
+export const MAX_DISCARD = 1024 * 1024;
 
-/** The request body, or BodyTooLarge past `limit` bytes (the rest is not read). */
+export class BodyTooLarge extends Error {
+  /** False when the rest of the body was not read: answer with `connection: close`. */
+  constructor(readonly drained: boolean) {
+    super('body too large');
+  }
+}
+
+/**
+ * The request body, or BodyTooLarge past `limit` bytes, with Content-Length or chunked alike. An oversized body is
+ * read to its end and discarded, up to MAX_DISCARD in all; only then does the promise settle.
+ */
 export function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new BodyTooLarge());
+    if (declared > MAX_DISCARD) {
+      reject(new BodyTooLarge(false));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+      if (size <= limit) chunks.push(chunk);
+      else if (size > MAX_DISCARD) {
+        req.off('data', onData);
+        req.pause();
+        reject(new BodyTooLarge(false));
+      }
+    };
+    req.on('data', onData);
+    req.on('end', () => (size > limit ? reject(new BodyTooLarge(true)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }

@@ -112,7 +112,15 @@ export async function handleWebhook(
     return sendJson(res, result.created ? 201 : 200, result, headers);
   } catch (error) {
     if (error instanceof BodyTooLarge)
-      return sendJson(res, 413, { error: 'body larger than 64 KB' }, headers);
+      return sendJson(
+        res,
+        413,
+        { error: 'body larger than 64 KB' },
+        {
+          ...headers,
+          ...(error.drained ? {} : { connection: 'close' }),
+        },
+      );
     throw error;
   }
 }
