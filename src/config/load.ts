@@ -10,6 +10,8 @@ import { closestMatch } from './suggest.ts';
 export const ENV_PREFIX = 'TCX2MQTT_';
 export const CONFIG_PATH_ENV = 'TCX2MQTT_CONFIG';
 const MASK = '***';
+/** Alias expansions yaml may make while building the value ("billion laughs" needs millions). */
+const MAX_ALIAS_COUNT = 100;
 
 export interface ConfigIssue {
   /** Dotted key path (`pbx.url`), or the environment variable / file that caused it. */
@@ -46,6 +48,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const { path, explicit } = resolveConfigPath(options);
   const issues: ConfigIssue[] = [];
   const raw = readYamlFile(path, explicit, issues);
+  // A file that cannot be read or parsed says only that: checking an empty stand-in would add false errors.
+  if (issues.length > 0) throw new ConfigError(path, issues);
   const schema = configJsonSchema() as JsonSchemaNode;
   applyEnvironment(raw, env, schema, issues);
   return validateConfig(raw, path, schema, issues);
@@ -84,7 +88,14 @@ function readYamlFile(path: string, explicit: boolean, issues: ConfigIssue[]): R
       issues.push({ key: path, message: `YAML: ${error.message.split('\n')[0]}` });
     return {};
   }
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    issues.push({ key: path, message: `YAML: ${reason} (at most ${MAX_ALIAS_COUNT} alias expansions)` });
+    return {};
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     issues.push({ key: path, message: 'expected a YAML mapping of sections (pbx:, mqtt:, ...)' });
