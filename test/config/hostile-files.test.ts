@@ -2,7 +2,7 @@
 // file and the reason, quickly and without exhausting memory.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aliasBomb, writeFile } from '../helpers/config-files.ts';
+import { aliasBomb, PBX_SECTION, writeFile } from '../helpers/config-files.ts';
 import { CliProcess } from '../helpers/cli.ts';
 
 async function checkConfig(path: string): Promise<{ code: number | null; stderr: string; ms: number }> {
@@ -28,5 +28,27 @@ describe('hostile configuration files', () => {
     const result = await checkConfig(writeFile('small.yaml', aliasBomb(2, 3)));
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /l0: unknown key/);
+  });
+
+  it('a 50 MB file is refused before parsing, naming the file and the limit', async () => {
+    // Valid YAML all through (one long comment), so only its size can be the reason.
+    const path = writeFile('huge.yaml', `${PBX_SECTION}# ${'x'.repeat(50 * 1024 * 1024)}\n`);
+    const result = await checkConfig(path);
+    assert.equal(result.code, 2, result.stderr);
+    assert.ok(result.stderr.includes(path), result.stderr);
+    assert.match(result.stderr, /50 MB; a configuration file may be at most 4 MB/);
+    process.stdout.write(`# refused a 50 MB configuration file in ${result.ms} ms\n`);
+  });
+
+  it('a secret file of megabytes is refused, naming its variable', async () => {
+    const secret = writeFile('secret', 'x'.repeat(5 * 1024 * 1024));
+    const path = writeFile('config.yaml', 'pbx:\n  url: https://127.0.0.1:1\n  client_id: gw\n');
+    const p = CliProcess.start(['check-config', '--config', path], {
+      TCX2MQTT_PBX__CLIENT_SECRET_FILE: secret,
+      TCX2MQTT_MQTT__URL: 'mqtt://127.0.0.1:1',
+    });
+    const { code } = await p.exited;
+    assert.equal(code, 2, p.stderr);
+    assert.match(p.stderr, /TCX2MQTT_PBX__CLIENT_SECRET_FILE: .*5 MB; a secret file may be at most 64 KB/);
   });
 });
