@@ -1,7 +1,7 @@
 // Loads the configuration: YAML file, then TCX2MQTT_* environment overrides (and *_FILE secrets), then validation.
-import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { describeSize, FileTooLarge, formatBytes, readBoundedFile } from './bounded-file.ts';
 import { redactUrl } from './redact.ts';
 import { configJsonSchema, configSchema, type Config } from './schema.ts';
 import { isStringLeaf, nodeAt, propertiesOf, type JsonSchemaNode } from './schema-walk.ts';
@@ -10,8 +10,12 @@ import { closestMatch } from './suggest.ts';
 export const ENV_PREFIX = 'TCX2MQTT_';
 export const CONFIG_PATH_ENV = 'TCX2MQTT_CONFIG';
 const MASK = '***';
+/** A configuration is a few KB; anything near this is a mistake or an attack, refused before parsing. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** A secret is a line; a file read for one is refused past this. */
+export const MAX_SECRET_BYTES = 64 * 1024;
 /** Alias expansions yaml may make while building the value ("billion laughs" needs millions). */
-const MAX_ALIAS_COUNT = 100;
+export const MAX_ALIAS_COUNT = 100;
 
 export interface ConfigIssue {
   /** Dotted key path (`pbx.url`), or the environment variable / file that caused it. */
@@ -74,8 +78,15 @@ export function validateConfig(
 function readYamlFile(path: string, explicit: boolean, issues: ConfigIssue[]): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedFile(path, MAX_CONFIG_BYTES);
   } catch (error) {
+    if (error instanceof FileTooLarge) {
+      issues.push({
+        key: path,
+        message: `the file ${describeSize(error, MAX_CONFIG_BYTES)}; a configuration file may be at most ${formatBytes(MAX_CONFIG_BYTES)}`,
+      });
+      return {};
+    }
     const code = (error as NodeJS.ErrnoException).code;
     // Without an explicit file, a configuration from the environment alone is fine (containers).
     if (!explicit && code === 'ENOENT') return {};
@@ -144,8 +155,15 @@ function applyEnvironment(
         continue;
       }
       try {
-        text = readFileSync(text, 'utf8').replace(/\r?\n$/, '');
+        text = readBoundedFile(text, MAX_SECRET_BYTES).replace(/\r?\n$/, '');
       } catch (error) {
+        if (error instanceof FileTooLarge) {
+          issues.push({
+            key: name,
+            message: `the secret file ${text} for ${path.join('.')} ${describeSize(error, MAX_SECRET_BYTES)}; a secret file may be at most ${formatBytes(MAX_SECRET_BYTES)}`,
+          });
+          continue;
+        }
         issues.push({
           key: name,
           message: `cannot read the secret file ${text} for ${path.join('.')} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
