@@ -129,4 +129,60 @@ describe('HTTP abuse', () => {
       assert.equal(next.status, 200);
     });
   });
+
+  describe('a foreign Host header without web.auth_token (DNS rebinding)', () => {
+    let open: GatewayHarness;
+    let openPort = 0;
+    before(async () => {
+      open = startGateway(
+        gatewayConfig(sim, NO_BROKER, {
+          web: { listen: '127.0.0.1:0', public_url: 'https://gateway.example.test/3cx', webhook_token: HOOK },
+        }),
+      );
+      openPort = Number(new URL(await startWeb(open)).port);
+    });
+    after(() => open?.stop());
+
+    it('is refused with 421 and the way out, on every route a page could read', async () => {
+      for (const path of ['/', '/api/state', '/api/calls', '/api/events', '/healthz', '/metrics']) {
+        const answer = await rawHttp(openPort, {
+          path,
+          headers: { host: `rebind.attacker.test:${openPort}` },
+        });
+        assert.equal(answer.status, 421, `${path}: ${answer.status} ${answer.text}`);
+        assert.match(answer.text, /rebind\.attacker\.test.*web\.public_url.*web\.auth_token/);
+      }
+    });
+
+    it('serves loopback names, IP addresses and the host of web.public_url', async () => {
+      for (const host of [
+        `localhost:${openPort}`,
+        'LOCALHOST',
+        `127.0.0.1:${openPort}`,
+        `[::1]:${openPort}`,
+        '192.168.1.20:8080',
+        'gateway.example.test',
+        'Gateway.Example.Test.:443',
+      ]) {
+        const answer = await rawHttp(openPort, { path: '/api/state', headers: { host } });
+        assert.equal(answer.status, 200, `${host}: ${answer.text}`);
+      }
+    });
+
+    it('leaves the token-protected webhook to its token', async () => {
+      const answer = await rawHttp(openPort, {
+        path: `/webhook/3cx/lookup?number=200&token=${HOOK}`,
+        headers: { host: 'pbx-facing-name.test' },
+      });
+      assert.equal(answer.status, 200, answer.text);
+    });
+
+    it('is no concern once web.auth_token is set: the token protects the API', async () => {
+      const answer = await rawHttp(port, {
+        path: '/api/state',
+        headers: { host: 'rebind.attacker.test', authorization: `Bearer ${AUTH}` },
+      });
+      assert.equal(answer.status, 200, answer.text);
+    });
+  });
 });
