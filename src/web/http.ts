@@ -1,6 +1,7 @@
 // HTTP helpers: JSON answers, security headers, bounded bodies, token checks in constant time.
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 
 export const MAX_BODY = 64 * 1024;
 
@@ -99,4 +100,34 @@ function decodedOrUndefined(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the Host check needs of web.*. */
+export interface HostSettings {
+  listen: string;
+  public_url: string | null;
+  auth_token: string | null;
+}
+
+/**
+ * DNS rebinding: a page on an attacker's name that resolves to this gateway would read everything that needs no
+ * token. Without web.auth_token, only loopback names, IP literals (rebinding needs a name), the host of web.listen
+ * and that of web.public_url are served. Returns the reason to refuse, or undefined. With a token set there is
+ * nothing to protect: the browser sends the attacker's name no cookie of ours.
+ */
+export function foreignHostReason(hostHeader: string | undefined, web: HostSettings): string | undefined {
+  if (web.auth_token !== null || hostHeader === undefined) return undefined;
+  const host = hostName(hostHeader);
+  if (isIP(host.replace(/^\[|\]$/g, '')) !== 0 || host === 'localhost' || host.endsWith('.localhost'))
+    return undefined;
+  const known = [hostName(web.listen), ...(web.public_url ? [hostName(new URL(web.public_url).host)] : [])];
+  if (known.includes(host)) return undefined;
+  return `Host "${host.slice(0, 100)}" is not a name of this gateway (a DNS-rebinding page?): set web.public_url to the URL users reach it by, or set web.auth_token`;
+}
+
+/** The host of a Host header or host:port, lower case, without port and trailing dot. */
+function hostName(hostPort: string): string {
+  const host = hostPort.trim().toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  return name.replace(/\.$/, '');
 }

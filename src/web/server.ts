@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Logger } from '../log.ts';
 import { PbxError } from '../pbx/errors.ts';
-import { presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
+import { foreignHostReason, presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
 import { createMetrics } from './metrics.ts';
 import { EventStream } from './sse.ts';
 import { handleWebhook } from './webhook.ts';
@@ -100,6 +100,8 @@ export class WebServer {
 
     if (path.startsWith('/webhook/3cx'))
       return handleWebhook(req, res, url, this.gateway, this.config, headers);
+    const foreignHost = foreignHostReason(req.headers.host, this.config.web);
+    if (foreignHost) return sendJson(res, 421, { error: foreignHost }, headers);
     const open =
       this.config.web.open_metrics && (path === '/healthz' || path === '/readyz' || path === '/metrics');
     if (!open && !this.authorized(req, url)) {
