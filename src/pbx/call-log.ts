@@ -79,27 +79,7 @@ export async function fetchCallLog(client: PbxClient, from: number, to: number):
     "destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,callTimeFilterFrom='0:00:0',callTimeFilterTo='0:00:0'," +
     'hidePcalls=true)';
   try {
-    const legs = await client.getAll(path, {}, (row) => {
-      const r = parseWith(logRowSchema, row, 'GetCallLogData');
-      return {
-        mainCallHistoryId: r.MainCallHistoryId,
-        callId: r.CallId,
-        startTime: Date.parse(r.StartTime),
-        sourceType: r.SourceType,
-        sourceDn: r.SourceDn,
-        sourceCallerId: r.SourceCallerId,
-        sourceDisplayName: r.SourceDisplayName,
-        destinationType: r.DestinationType,
-        destinationDn: r.DestinationDn,
-        destinationCallerId: r.DestinationCallerId,
-        destinationDisplayName: r.DestinationDisplayName,
-        ringingMs: durationMs(r.RingingDuration),
-        talkingMs: durationMs(r.TalkingDuration),
-        answered: r.Answered,
-        direction: r.Direction,
-        recordingId: r.DstRecId ?? r.SrcRecId,
-      } satisfies CallLogLeg;
-    });
+    const legs = await client.getAll(path, {}, CALL_LOG_PARSERS.GetCallLogData);
     // Some builds answer a malformed period with today's log: keep only rows inside the window.
     return legs.filter((leg) => leg.startTime >= from - 1000 && leg.startTime <= to + 1000);
   } catch (error) {
@@ -118,11 +98,39 @@ async function fetchCallHistoryView(client: PbxClient, from: number): Promise<Ca
   const rows = await client.getAll(
     'CallHistoryView',
     { $filter: `SegmentStartTime ge ${periodParam(from)}`, $orderby: 'SegmentId desc' },
-    (row) => parseWith(historyRowSchema, row, 'CallHistoryView'),
+    CALL_LOG_PARSERS.CallHistoryView,
   );
-  return rows
-    .filter((r) => !/^Ext\./i.test(r.SrcCallerNumber ?? ''))
-    .map((r) => ({
+  return rows.filter((leg): leg is CallLogLeg => leg !== null);
+}
+
+/** Each call-log row as a leg, or PbxError('parse'); the fuzz tests feed these random and mutated JSON. */
+export const CALL_LOG_PARSERS = {
+  GetCallLogData: (row: unknown): CallLogLeg => {
+    const r = parseWith(logRowSchema, row, 'GetCallLogData');
+    return {
+      mainCallHistoryId: r.MainCallHistoryId,
+      callId: r.CallId,
+      startTime: Date.parse(r.StartTime),
+      sourceType: r.SourceType,
+      sourceDn: r.SourceDn,
+      sourceCallerId: r.SourceCallerId,
+      sourceDisplayName: r.SourceDisplayName,
+      destinationType: r.DestinationType,
+      destinationDn: r.DestinationDn,
+      destinationCallerId: r.DestinationCallerId,
+      destinationDisplayName: r.DestinationDisplayName,
+      ringingMs: durationMs(r.RingingDuration),
+      talkingMs: durationMs(r.TalkingDuration),
+      answered: r.Answered,
+      direction: r.Direction,
+      recordingId: r.DstRecId ?? r.SrcRecId,
+    };
+  },
+  /** A segment as a leg, or null for the internal "Ext." segments that tell nothing about a caller. */
+  CallHistoryView: (row: unknown): CallLogLeg | null => {
+    const r = parseWith(historyRowSchema, row, 'CallHistoryView');
+    if (/^Ext\./i.test(r.SrcCallerNumber ?? '')) return null;
+    return {
       mainCallHistoryId: null,
       callId: null,
       startTime: Date.parse(r.SegmentStartTime),
@@ -139,5 +147,6 @@ async function fetchCallHistoryView(client: PbxClient, from: number): Promise<Ca
       answered: r.CallAnswered,
       direction: null,
       recordingId: r.DstRecId,
-    }));
-}
+    };
+  },
+};
