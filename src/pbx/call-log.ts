@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CallLogLeg } from '../domain/call-log.ts';
 import type { PbxClient } from './client.ts';
 import { PbxError } from './errors.ts';
-import { parseWith } from './responses.ts';
+import { dateTime, durationMs, parseWith } from './responses.ts';
 
 const text = z
   .string()
@@ -19,7 +19,7 @@ const int = z
 const logRowSchema = z.looseObject({
   MainCallHistoryId: text,
   CallId: int,
-  StartTime: z.string(),
+  StartTime: dateTime,
   SourceType: int,
   SourceDn: text,
   SourceCallerId: text,
@@ -28,8 +28,8 @@ const logRowSchema = z.looseObject({
   DestinationDn: text,
   DestinationCallerId: text,
   DestinationDisplayName: text,
-  RingingDuration: text,
-  TalkingDuration: text,
+  RingingDuration: durationMs,
+  TalkingDuration: durationMs,
   Answered: z
     .boolean()
     .nullish()
@@ -41,7 +41,7 @@ const logRowSchema = z.looseObject({
 
 const historyRowSchema = z.looseObject({
   SegmentId: z.number().int(),
-  SegmentStartTime: z.string(),
+  SegmentStartTime: dateTime,
   SrcDn: text,
   SrcDnType: int,
   SrcCallerNumber: text,
@@ -50,23 +50,13 @@ const historyRowSchema = z.looseObject({
   DstDnType: int,
   DstCallerNumber: text,
   DstDisplayName: text,
-  CallTime: text,
+  CallTime: durationMs,
   CallAnswered: z
     .boolean()
     .nullish()
     .transform((v) => v ?? false),
   DstRecId: int,
 });
-
-/** ISO-8601 durations as 3CX writes them (PT1M12.577027S, P5DT13H43M24.96S) in milliseconds. */
-export function durationMs(value: string | null): number {
-  const match = /^-?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value ?? '');
-  if (!match) return 0;
-  const [, d, h, m, s] = match;
-  return Math.round(
-    ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000,
-  );
-}
 
 /** UTC, whole seconds, unencoded colons: the shape that worked on a live PBX (3cx-xapi.md §3.6). */
 function periodParam(ms: number): string {
@@ -119,8 +109,8 @@ export const CALL_LOG_PARSERS = {
       destinationDn: r.DestinationDn,
       destinationCallerId: r.DestinationCallerId,
       destinationDisplayName: r.DestinationDisplayName,
-      ringingMs: durationMs(r.RingingDuration),
-      talkingMs: durationMs(r.TalkingDuration),
+      ringingMs: r.RingingDuration,
+      talkingMs: r.TalkingDuration,
       answered: r.Answered,
       direction: r.Direction,
       recordingId: r.DstRecId ?? r.SrcRecId,
@@ -143,7 +133,7 @@ export const CALL_LOG_PARSERS = {
       destinationCallerId: r.DstCallerNumber,
       destinationDisplayName: r.DstDisplayName,
       ringingMs: 0,
-      talkingMs: durationMs(r.CallTime),
+      talkingMs: r.CallTime,
       answered: r.CallAnswered,
       direction: null,
       recordingId: r.DstRecId,
