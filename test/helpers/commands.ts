@@ -48,12 +48,45 @@ export async function sendCommand(
   payload: string | Buffer,
   options: { retain?: boolean; base?: string; timeoutMs?: number } = {},
 ): Promise<CommandAnswer> {
+  const [answer] = await sendCommands(watch, [[topic, payload]], options);
+  return answer!;
+}
+
+/**
+ * Publishes commands one after another without waiting in between, then waits for as many new answers, which it
+ * returns in arrival order. Nothing else may send commands meanwhile.
+ */
+export async function sendCommands(
+  watch: MqttWatch,
+  commands: readonly (readonly [topic: string, payload: string | Buffer])[],
+  options: { retain?: boolean; base?: string; timeoutMs?: number } = {},
+): Promise<CommandAnswer[]> {
   const base = options.base ?? '3cx2mqtt';
   const before = answers(watch, base).length;
-  await watch.client.publishAsync(`${base}/${topic}`, payload, { qos: 1, retain: options.retain ?? false });
-  return watch.waitFor(
-    `the answer to ${topic}`,
-    () => answers(watch, base)[before],
-    options.timeoutMs ?? 10_000,
-  );
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  // Woken by each message (the watch records it first: its listener was added before this one).
+  const answered = new Promise<CommandAnswer[]>((resolve, reject) => {
+    const onMessage = () => {
+      const now = answers(watch, base);
+      if (now.length < before + commands.length) return;
+      done();
+      resolve(now.slice(before, before + commands.length));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(
+        new Error(
+          `${answers(watch, base).length - before} of ${commands.length} answers within ${timeoutMs} ms`,
+        ),
+      );
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      watch.client.off('message', onMessage);
+    };
+    watch.client.on('message', onMessage);
+  });
+  for (const [topic, payload] of commands)
+    await watch.client.publishAsync(`${base}/${topic}`, payload, { qos: 1, retain: options.retain ?? false });
+  return answered;
 }
