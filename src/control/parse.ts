@@ -63,13 +63,20 @@ function withTransaction<T>(input: ReturnType<typeof read>, result: Parsed<T>): 
   return input.transaction !== undefined ? { ...result, transaction: input.transaction } : result;
 }
 
-/** A phone number as a dial target: digits with an optional leading +, *, # (never anything a URI could misread). */
+/**
+ * A phone number as a dial target: digits with an optional leading +, *, # (never anything a URI could misread).
+ * Spaces, brackets, dots, slashes and dashes are how people write numbers and are dropped; any other character,
+ * a tab or line break included, makes it no number.
+ */
 export function parseNumber(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
   if (typeof value !== 'string') return undefined;
-  const compact = value.replace(/[\s()./-]/g, '');
+  const compact = value.replace(/[ ()./-]/g, '');
   return /^\+?[0-9*#]{1,32}$/.test(compact) ? compact : undefined;
 }
+
+/** Controls, format characters (bidi marks, zero-width, BOM), lone surrogates and line or paragraph separators. */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 export function parsePresence(payload: Buffer): Parsed<string> {
   const input = read(payload);
@@ -80,6 +87,11 @@ export function parsePresence(payload: Buffer): Parsed<string> {
       error: 'expected a profile name, e.g. "Available" or {"presence": "Away"}',
     });
   }
+  // A profile name is shown in logs and answers: nothing in it may hide or reorder text, or break a line.
+  if (INVISIBLE_OR_CONTROL.test(name.trim()))
+    return withTransaction(input, {
+      error: 'a profile name must not contain control characters, bidi marks or line breaks',
+    });
   return withTransaction(input, { value: name.trim() });
 }
 

@@ -53,8 +53,8 @@ export async function sendCommand(
 }
 
 /**
- * Publishes commands one after another without waiting in between, then waits for as many new answers, which it
- * returns in arrival order. Nothing else may send commands meanwhile.
+ * Publishes commands back to back, then waits for as many new answers, which it returns in arrival order. Nothing
+ * else may send commands meanwhile.
  */
 export async function sendCommands(
   watch: MqttWatch,
@@ -86,7 +86,11 @@ export async function sendCommands(
     };
     watch.client.on('message', onMessage);
   });
-  for (const [topic, payload] of commands)
-    await watch.client.publishAsync(`${base}/${topic}`, payload, { qos: 1, retain: options.retain ?? false });
+  // Sent in this order without waiting for each PUBACK (mqtt.js keeps the order).
+  await Promise.all(
+    commands.map(([topic, payload]) =>
+      watch.client.publishAsync(`${base}/${topic}`, payload, { qos: 1, retain: options.retain ?? false }),
+    ),
+  );
   return answered;
 }
