@@ -36,8 +36,19 @@ describe('hostile configuration files', () => {
     const result = await checkConfig(path);
     assert.equal(result.code, 2, result.stderr);
     assert.ok(result.stderr.includes(path), result.stderr);
-    assert.match(result.stderr, /50 MB; a configuration file may be at most 4 MB/);
+    assert.match(result.stderr, /50 MB; a configuration file may be at most 1 MB/);
     process.stdout.write(`# refused a 50 MB configuration file in ${result.ms} ms\n`);
+  });
+
+  it('a 2 MB list is refused before parsing: YAML reads ~25 lines a millisecond, so megabytes cost seconds', async () => {
+    // 4 MB of list items took 7.9 s and 410 MB RSS to parse; 1 MB about 2 s.
+    const path = writeFile(
+      'list.yaml',
+      `${PBX_SECTION}contacts:\n  vip:\n${'    - "123456"\n'.repeat(140_000)}`,
+    );
+    const result = await checkConfig(path);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /the file is 2 MB; a configuration file may be at most 1 MB/);
   });
 
   it('a secret file of megabytes is refused, naming its variable', async () => {
