@@ -10,8 +10,11 @@ import { closestMatch } from './suggest.ts';
 export const ENV_PREFIX = 'TCX2MQTT_';
 export const CONFIG_PATH_ENV = 'TCX2MQTT_CONFIG';
 const MASK = '***';
-/** A configuration is a few KB; anything near this is a mistake or an attack, refused before parsing. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/**
+ * A configuration is a few KB; past this it is a mistake or an attack, refused before parsing (yaml reads about
+ * 25 lines a millisecond: 1 MB of list items takes seconds, 4 MB took 8 s and 400 MB).
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** A secret is a line; a file read for one is refused past this. */
 export const MAX_SECRET_BYTES = 64 * 1024;
 /** Alias expansions yaml may make while building the value ("billion laughs" needs millions). */
