@@ -8,19 +8,26 @@ export const REDACTED = '***redacted***';
 
 /**
  * A URL fit for any output (log, terminal, MQTT): its password, if it has one, replaced by REDACTED. Every
- * printed or logged URL goes through here. Text that is not a URL (a configuration error quoting bad input) has
- * whatever sits between // and @ masked, since it may still hold user info.
+ * printed or logged URL goes through here. The URL parser is trusted only when every '@' lies in the user info it
+ * found; otherwise (a password holding '#', '/' or a space is no URL to it, and a port-like password hides in the
+ * fragment) everything from '//' to the last '@' but a user name is masked: more than needed, never less.
  */
 export function redactUrl(text: string): string {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
-    return text.replace(/\/\/[^/?#\s"]*@/g, `//${REDACTED}@`);
+    url = undefined;
   }
-  if (url.password === '') return text;
-  url.password = REDACTED;
-  return url.toString();
+  if (url && !`${url.pathname}${url.search}${url.hash}`.includes('@')) {
+    if (url.password === '') return text;
+    url.password = REDACTED;
+    return url.toString();
+  }
+  return text.replace(
+    /\/\/([^:/@\s"]*:)?.*@/gs,
+    (_all, user: string | undefined) => `//${user ?? ''}${REDACTED}@`,
+  );
 }
 
 function present(value: unknown, node: JsonSchemaNode | undefined): unknown {
