@@ -405,7 +405,21 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 
-/** The schema as JSON Schema (input side), carrying descriptions, defaults and the secret/duration markers. */
+let jsonSchema: Record<string, unknown> | undefined;
+
+/**
+ * The schema as JSON Schema (input side), carrying descriptions, defaults and the secret/duration markers. Built
+ * once (it takes milliseconds) and frozen, since every caller shares it.
+ */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  jsonSchema ??= deepFreeze(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }));
+  return jsonSchema;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
