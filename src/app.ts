@@ -68,6 +68,7 @@ export function mqttSettingsOf(config: Config, clientIdSuffix = ''): MqttSetting
     clientId: `${config.mqtt.client_id ?? `3cx2mqtt_${config.pbx.id}`}${clientIdSuffix}`,
     caFile: config.mqtt.ca_file,
     rejectUnauthorized: config.mqtt.reject_unauthorized,
+    protocolVersion: config.mqtt.protocol_version,
   };
 }
 

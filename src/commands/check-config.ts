@@ -1,8 +1,8 @@
 // `3cx2mqtt check-config`: the effective configuration (secrets redacted), then a PBX login and a broker connection.
 import { mqttSettingsOf, pbxClientFor } from '../app.ts';
-import { redactedConfigYaml } from '../config/redact.ts';
+import { redactedConfigYaml, redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
-import { probeBroker, safeUrl } from '../mqtt/facade.ts';
+import { probeBroker } from '../mqtt/facade.ts';
 import { probe } from '../pbx/endpoints.ts';
 
 const CHECK_TIMEOUT_MS = 8000;
@@ -30,11 +30,9 @@ export async function checkConfig(
     checkPbx(config),
     probeBroker(mqttSettingsOf(config, '_check'), CHECK_TIMEOUT_MS),
   ]);
-  err.write(pbx ? `PBX ${config.pbx.url}: FAILED — ${pbx}\n` : `PBX ${config.pbx.url}: ok (logged in)\n`);
-  err.write(
-    broker
-      ? `MQTT ${safeUrl(config.mqtt.url)}: FAILED — ${broker}\n`
-      : `MQTT ${safeUrl(config.mqtt.url)}: ok (connected)\n`,
-  );
+  const pbxUrl = redactUrl(config.pbx.url);
+  const mqttUrl = redactUrl(config.mqtt.url);
+  err.write(pbx ? `PBX ${pbxUrl}: FAILED — ${pbx}\n` : `PBX ${pbxUrl}: ok (logged in)\n`);
+  err.write(broker ? `MQTT ${mqttUrl}: FAILED — ${broker}\n` : `MQTT ${mqttUrl}: ok (connected)\n`);
   return pbx || broker ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { validateConfig } from '../config/load.ts';
+import { redactUrl } from '../config/redact.ts';
 import { createLogger } from '../log.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { runGateway } from './run.ts';
@@ -81,7 +82,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         ca_file: caFile,
       },
       polling: { calls: '2s', presence: '5s', trunks: '10s' },
-      mqtt: { url: mqttUrl },
+      // The embedded broker (aedes) speaks MQTT 3.1.1 only.
+      mqtt: { url: mqttUrl, ...(broker ? { protocol_version: 4 } : {}) },
       history: { database: join(dir, 'demo.db') },
       web: { enabled: true, listen: options.webListen ?? (await freeListen(8080)) },
       log: { level: options.logLevel ?? 'warn' },
@@ -92,7 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   process.stdout.write(
     `3cx2mqtt demo — a simulated 3CX PBX with live traffic, bridged to MQTT\n` +
       `  3CX simulator  ${simUrl}  (client simulator / simulator-secret; scripting API at /sim/)\n` +
-      `  MQTT broker    ${mqttUrl}${broker ? '  (embedded)' : ''}\n` +
+      `  MQTT broker    ${redactUrl(mqttUrl)}${broker ? '  (embedded)' : ''}\n` +
       `  watch it       mosquitto_sub -h ${host.hostname} -p ${host.port || '1883'} -v -t '3cx2mqtt/#'\n` +
       `  Home Assistant point its MQTT integration at the broker: devices appear by discovery\n` +
       `  stop           Ctrl-C\n`,

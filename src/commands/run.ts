@@ -2,9 +2,9 @@
 import { App } from '../app.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
+import { redactUrl } from '../config/redact.ts';
 import { checkPrompts } from '../sip/prompts.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { safeUrl } from '../mqtt/facade.ts';
 
 const STOP_DEADLINE_MS = 4500;
 
@@ -34,7 +34,10 @@ export async function runGateway(
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  log.info({ pbx: config.pbx.url, mqtt: safeUrl(config.mqtt.url), id: config.pbx.id }, '3cx2mqtt starting');
+  log.info(
+    { pbx: redactUrl(config.pbx.url), mqtt: redactUrl(config.mqtt.url), id: config.pbx.id },
+    '3cx2mqtt starting',
+  );
   try {
     const url = await app.start();
     if (url !== undefined) onWeb?.(url);

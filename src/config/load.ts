@@ -1,7 +1,8 @@
 // Loads the configuration: YAML file, then TCX2MQTT_* environment overrides (and *_FILE secrets), then validation.
-import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { describeSize, FileTooLarge, formatBytes, readBoundedFile } from './bounded-file.ts';
+import { redactUrl } from './redact.ts';
 import { configJsonSchema, configSchema, type Config } from './schema.ts';
 import { isStringLeaf, nodeAt, propertiesOf, type JsonSchemaNode } from './schema-walk.ts';
 import { closestMatch } from './suggest.ts';
@@ -9,6 +10,15 @@ import { closestMatch } from './suggest.ts';
 export const ENV_PREFIX = 'TCX2MQTT_';
 export const CONFIG_PATH_ENV = 'TCX2MQTT_CONFIG';
 const MASK = '***';
+/**
+ * A configuration is a few KB; past this it is a mistake or an attack, refused before parsing (yaml reads about
+ * 25 lines a millisecond: 1 MB of list items takes seconds, 4 MB took 8 s and 400 MB).
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** A secret is a line; a file read for one is refused past this. */
+export const MAX_SECRET_BYTES = 64 * 1024;
+/** Alias expansions yaml may make while building the value ("billion laughs" needs millions). */
+export const MAX_ALIAS_COUNT = 100;
 
 export interface ConfigIssue {
   /** Dotted key path (`pbx.url`), or the environment variable / file that caused it. */
@@ -45,6 +55,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const { path, explicit } = resolveConfigPath(options);
   const issues: ConfigIssue[] = [];
   const raw = readYamlFile(path, explicit, issues);
+  // A file that cannot be read or parsed says only that: checking an empty stand-in would add false errors.
+  if (issues.length > 0) throw new ConfigError(path, issues);
   const schema = configJsonSchema() as JsonSchemaNode;
   applyEnvironment(raw, env, schema, issues);
   return validateConfig(raw, path, schema, issues);
@@ -69,8 +81,15 @@ export function validateConfig(
 function readYamlFile(path: string, explicit: boolean, issues: ConfigIssue[]): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedFile(path, MAX_CONFIG_BYTES);
   } catch (error) {
+    if (error instanceof FileTooLarge) {
+      issues.push({
+        key: path,
+        message: `the file ${describeSize(error, MAX_CONFIG_BYTES)}; a configuration file may be at most ${formatBytes(MAX_CONFIG_BYTES)}`,
+      });
+      return {};
+    }
     const code = (error as NodeJS.ErrnoException).code;
     // Without an explicit file, a configuration from the environment alone is fine (containers).
     if (!explicit && code === 'ENOENT') return {};
@@ -83,7 +102,14 @@ function readYamlFile(path: string, explicit: boolean, issues: ConfigIssue[]): R
       issues.push({ key: path, message: `YAML: ${error.message.split('\n')[0]}` });
     return {};
   }
-  const value: unknown = document.toJS();
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    issues.push({ key: path, message: `YAML: ${reason} (at most ${MAX_ALIAS_COUNT} alias expansions)` });
+    return {};
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     issues.push({ key: path, message: 'expected a YAML mapping of sections (pbx:, mqtt:, ...)' });
@@ -132,8 +158,15 @@ function applyEnvironment(
         continue;
       }
       try {
-        text = readFileSync(text, 'utf8').replace(/\r?\n$/, '');
+        text = readBoundedFile(text, MAX_SECRET_BYTES).replace(/\r?\n$/, '');
       } catch (error) {
+        if (error instanceof FileTooLarge) {
+          issues.push({
+            key: name,
+            message: `the secret file ${text} for ${path.join('.')} ${describeSize(error, MAX_SECRET_BYTES)}; a secret file may be at most ${formatBytes(MAX_SECRET_BYTES)}`,
+          });
+          continue;
+        }
         issues.push({
           key: name,
           message: `cannot read the secret file ${text} for ${path.join('.')} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
@@ -177,10 +210,15 @@ function describeIssue(issue: z.core.$ZodIssue, schema: JsonSchemaNode): ConfigI
     const known = Object.keys(propertiesOf(nodeAt(schema, path)) ?? {});
     return issue.keys.map((key) => {
       const hint = closestMatch(key, known);
-      return {
-        key: [...path, key].join('.'),
-        message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}; known keys here: ${known.join(', ')}`,
-      };
+      const known_ = `known keys here: ${known.join(', ')}`;
+      const suggestion = hint ? ` (did you mean "${hint}"?)` : '';
+      // A key that is no plain name ("", ".", "a.b") would make an ambiguous path: name its section instead.
+      if (!/^[A-Za-z0-9_-]+$/.test(key))
+        return {
+          key: path.join('.') || '(top level)',
+          message: `unknown key ${JSON.stringify(key)}${suggestion}; ${known_}`,
+        };
+      return { key: [...path, key].join('.'), message: `unknown key${suggestion}; ${known_}` };
     });
   }
   const node = nodeAt(schema, path);
@@ -197,6 +235,9 @@ function describeIssue(issue: z.core.$ZodIssue, schema: JsonSchemaNode): ConfigI
 function showValue(value: unknown, secret: boolean): string {
   if (value === undefined) return 'missing';
   if (secret) return `got ${MASK}`;
-  const text = JSON.stringify(value) ?? typeof value;
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(redactUrl(value))
+      : redactUrl(JSON.stringify(value) ?? typeof value);
   return `got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }

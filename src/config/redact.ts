@@ -1,10 +1,34 @@
-// The effective configuration as a user reads it: secrets masked, durations spelled as written.
+// What a user may see of the configuration: secrets masked, URL passwords masked, durations spelled as written.
 import { stringify } from 'yaml';
 import { formatDuration } from './duration.ts';
 import { configJsonSchema, type Config } from './schema.ts';
 import { propertiesOf, type JsonSchemaNode } from './schema-walk.ts';
 
 export const REDACTED = '***redacted***';
+
+/**
+ * A URL fit for any output (log, terminal, MQTT): its password, if it has one, replaced by REDACTED. Every
+ * printed or logged URL goes through here. The URL parser is trusted only when every '@' lies in the user info it
+ * found; otherwise (a password holding '#', '/' or a space is no URL to it, and a port-like password hides in the
+ * fragment) everything from '//' to the last '@' but a user name is masked: more than needed, never less.
+ */
+export function redactUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url && !`${url.pathname}${url.search}${url.hash}`.includes('@')) {
+    if (url.password === '') return text;
+    url.password = REDACTED;
+    return url.toString();
+  }
+  return text.replace(
+    /\/\/([^:/@\s"]*:)?.*@/gs,
+    (_all, user: string | undefined) => `//${user ?? ''}${REDACTED}@`,
+  );
+}
 
 function present(value: unknown, node: JsonSchemaNode | undefined): unknown {
   const properties = propertiesOf(node);
@@ -18,6 +42,7 @@ function present(value: unknown, node: JsonSchemaNode | undefined): unknown {
   }
   if (node?.secret && value !== null && value !== undefined) return REDACTED;
   if (node?.duration && typeof value === 'number') return formatDuration(value);
+  if (typeof value === 'string') return redactUrl(value);
   return value;
 }
 

@@ -1,6 +1,6 @@
 // The configuration schema: the single source of truth for keys, defaults, validation, secrets and docs.
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
 
 /** Extra facts about a key that the loader, the redactor and the docs read from the JSON Schema. */
 export interface KeyMeta {
@@ -13,7 +13,19 @@ export interface KeyMeta {
 
 const DURATION_HINT = 'a duration: seconds or a string like 500ms, 2s, 5m';
 
-function duration(defaultValue: string, description: string) {
+/** Node fires a timer set past this (about 24.8 days) at once: no duration may be longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Bounds of a duration in milliseconds, each with the reason a user reads when a value is outside. */
+interface DurationBounds {
+  min?: [ms: number, reason: string];
+  max?: [ms: number, reason: string];
+}
+
+function duration(defaultValue: string, description: string, bounds: DurationBounds = {}) {
+  const [min, minReason] = bounds.min ?? [0, ''];
+  const [max, maxReason] = bounds.max ?? [MAX_TIMER_MS, 'a timer cannot wait longer'];
+  const range = `${bounds.min ? `at least ${formatDuration(min)}` : ''}${bounds.min && bounds.max ? ', ' : ''}${bounds.max ? `at most ${formatDuration(max)}` : ''}`;
   return z
     .union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` })
     .transform((value, ctx) => {
@@ -22,10 +34,16 @@ function duration(defaultValue: string, description: string) {
         ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}` });
         return z.NEVER;
       }
+      if (ms < min)
+        ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(min)}: ${minReason}` });
+      if (ms > max) {
+        const limit = max === MAX_TIMER_MS ? '24 days' : formatDuration(max);
+        ctx.addIssue({ code: 'custom', message: `must be at most ${limit}: ${maxReason}` });
+      }
       return ms;
     })
     .prefault(defaultValue)
-    .meta({ duration: true, description });
+    .meta({ duration: true, description: range ? `${description} (${range})` : description });
 }
 
 function secret(description: string) {
@@ -186,6 +204,10 @@ const mqttSchema = z.strictObject({
     .enum(['json', 'attribute', 'attribute_and_json'])
     .prefault('json')
     .meta({ description: 'json objects, one topic per attribute, or both' }),
+  protocol_version: z.literal([5, 4], { error: 'expected 5 (MQTT 5) or 4 (MQTT 3.1.1)' }).prefault(5).meta({
+    description:
+      '5, or 4 (MQTT 3.1.1) for brokers without MQTT 5; only MQTT 5 can tell a retained command published while connected',
+  }),
 });
 
 const sipSchema = z
@@ -223,16 +245,25 @@ const sipSchema = z
       .array(z.string().min(1))
       .prefault([])
       .meta({ description: 'numbers an alarm call dials, in order' }),
-    ring_timeout: duration('30s', 'give up on a number that does not answer after this'),
+    ring_timeout: duration('30s', 'give up on a number that does not answer after this', {
+      min: [2000, 'a phone needs seconds to ring before anyone can answer'],
+    }),
     confirm_digit: z
       .string()
       .regex(/^[0-9*#]$/, 'expected one DTMF key: 0-9, * or #')
       .prefault('1')
       .meta({ description: 'the key that confirms an alarm call' }),
-    confirm_timeout: duration('45s', 'how long an answered callee has to press the confirm key'),
+    confirm_timeout: duration('45s', 'how long an answered callee has to press the confirm key', {
+      min: [2000, 'the callee needs time to hear the message and press the key'],
+    }),
     rounds: count(2, 1, 20, 'times to go through alert_numbers before NO_ANSWER'),
-    alarm_deadline: duration('10m', 'hard limit for one whole alarm call'),
-    make_call_duration: duration('20s', 'how long make_call rings'),
+    alarm_deadline: duration('10m', 'hard limit for one whole alarm call', {
+      min: [10_000, 'a shorter alarm call ends before the first number has rung'],
+    }),
+    make_call_duration: duration('20s', 'how long make_call rings', {
+      min: [1000, 'the make_call command takes 1 to 300 seconds'],
+      max: [300_000, 'the make_call command takes 1 to 300 seconds'],
+    }),
     audio: z
       .strictObject({
         towing: z
@@ -269,9 +300,15 @@ export const configSchema = z.strictObject({
   pbx: pbxSchema,
   polling: z
     .strictObject({
-      calls: duration('2s', 'active calls poll interval'),
-      presence: duration('30s', 'extensions, ring groups and queues poll interval'),
-      trunks: duration('60s', 'trunks and system status poll interval'),
+      calls: duration('2s', 'active calls poll interval', {
+        min: [500, 'a faster poll loads the PBX with requests and shows no call sooner'],
+      }),
+      presence: duration('30s', 'extensions, ring groups and queues poll interval', {
+        min: [5000, 'the directory changes rarely; a faster poll only loads the PBX'],
+      }),
+      trunks: duration('60s', 'trunks and system status poll interval', {
+        min: [5000, 'trunk and system status change rarely; a faster poll only loads the PBX'],
+      }),
       failures_before_offline: count(
         3,
         1,
@@ -368,7 +405,21 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 
-/** The schema as JSON Schema (input side), carrying descriptions, defaults and the secret/duration markers. */
+let jsonSchema: Record<string, unknown> | undefined;
+
+/**
+ * The schema as JSON Schema (input side), carrying descriptions, defaults and the secret/duration markers. Built
+ * once (it takes milliseconds) and frozen, since every caller shares it.
+ */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+  jsonSchema ??= deepFreeze(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }));
+  return jsonSchema;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }

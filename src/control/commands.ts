@@ -11,7 +11,15 @@ import type { PbxClient } from '../pbx/client.ts';
 import { PbxError } from '../pbx/errors.ts';
 import type { SipService } from '../sip/sip-service.ts';
 import { NumberAllowlist, RateLimiter } from './guard.ts';
-import { parseAlarm, parseDial, parseDrop, parseMakeCall, parsePresence, type Parsed } from './parse.ts';
+import {
+  parseAlarm,
+  parseDial,
+  parseDrop,
+  parseMakeCall,
+  parsePresence,
+  transactionOf,
+  type Parsed,
+} from './parse.ts';
 
 export interface CommandContext {
   bus: Bus;
@@ -32,6 +40,13 @@ export interface CommandContext {
   now?: () => number;
 }
 
+/**
+ * Command topics over MQTT 5: the retain flag of a live publish is kept, and nothing stored is sent at subscribe,
+ * so every retained message that arrives is one just published, never a leftover.
+ */
+const RETAINED_REFUSAL = 'retained commands are never executed: publish it without the retain flag';
+const COMMAND_SUBSCRIPTION = { retainAsPublished: true, retainHandling: 2 } as const;
+
 interface Answer {
   ok: boolean;
   result?: unknown;
@@ -49,6 +64,12 @@ export class CommandHandler {
 
   start(): void {
     const { topics, mqtt } = this.context;
+    if (mqtt.protocolVersion === 4)
+      this.context.log.warn(
+        'MQTT 3.1.1 (mqtt.protocol_version: 4): the gateway cannot tell a retained command published while ' +
+          'connected from a plain one, and runs it once; retained commands stored on the broker are ignored. ' +
+          'Use MQTT 5, or a broker ACL that refuses retained messages on command topics',
+      );
     const run: Record<CommandName, (message: IncomingMessage) => Promise<[Parsed<unknown>, Answer]>> = {
       presence: (m) => this.presence(m),
       dial: (m) => this.dial(m),
@@ -57,19 +78,32 @@ export class CommandHandler {
       alarm_call: (m) => this.alarm(m),
     };
     for (const command of COMMAND_NAMES) {
-      mqtt.subscribe(topics.command(command), (message) => {
-        // A retained command would run again on every reconnect: never execute one (CONTRACT §3).
-        if (message.retained) {
-          this.context.log.warn({ topic: message.topic }, 'ignored a retained command');
-          return;
-        }
-        void this.execute(command, message, run[command]);
-      });
+      mqtt.subscribe(
+        topics.command(command),
+        (message) => {
+          if (message.retained) return this.refuseRetained(command, message);
+          void this.execute(command, message, run[command]);
+        },
+        COMMAND_SUBSCRIPTION,
+      );
     }
   }
 
   stop(): void {
     for (const command of COMMAND_NAMES) this.context.mqtt.unsubscribe(this.context.topics.command(command));
+  }
+
+  /**
+   * A retained command would run again on every reconnect: never execute one (CONTRACT §3). Over MQTT 5 a retained
+   * message here was just published (retain handling 2), and its sender waits: answer why. Over 3.1.1 it is one
+   * stored on the broker, re-sent at every (re)subscribe: no one waits, so only log it. An empty retained payload
+   * clears the topic and is no command.
+   */
+  private refuseRetained(command: CommandName, message: IncomingMessage): void {
+    this.context.log.warn({ topic: message.topic }, 'ignored a retained command');
+    if (this.context.mqtt.protocolVersion !== 5 || message.payload.length === 0) return;
+    const transaction = transactionOf(message.payload);
+    this.answer(command, message, { ok: false, error: RETAINED_REFUSAL }, transaction);
   }
 
   private async execute(
@@ -89,10 +123,19 @@ export class CommandHandler {
       if (!(error instanceof PbxError))
         this.context.log.error({ err: String(error), command }, 'command failed');
     }
+    this.answer(command, message, answer, parsed.transaction);
+  }
+
+  private answer(
+    command: CommandName,
+    message: IncomingMessage,
+    answer: Answer,
+    transaction: string | number | undefined,
+  ): void {
     const response: CommandResponse = {
       command,
       ...answer,
-      ...(parsed.transaction !== undefined ? { transaction: parsed.transaction } : {}),
+      ...(transaction !== undefined ? { transaction } : {}),
     };
     if (!answer.ok)
       this.context.log.warn({ command, topic: message.topic, error: answer.error }, 'command refused');

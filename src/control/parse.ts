@@ -9,6 +9,16 @@ export interface Parsed<T> {
 
 const MAX_PAYLOAD = 1024;
 
+/**
+ * JSON.parse has already rounded a number beyond 2^53 (12345678901234567890 reads 12345678901234567000, 1e21 writes
+ * as 1e+21), so a JSON number stands for digits (a number to dial, a call id, a transaction) only when it is a safe
+ * integer. Any other JSON number is refused with this reason rather than guessed at.
+ */
+function inexactNumber(key: string, value: unknown): string | undefined {
+  if (typeof value !== 'number' || Number.isSafeInteger(value)) return undefined;
+  return `${key}: a JSON number is taken only when it is a whole number up to ${Number.MAX_SAFE_INTEGER} (others lose digits in JSON); send it as a string, e.g. "200"`;
+}
+
 /** A JSON object payload, or the trimmed text; refuses binary and oversized payloads. */
 function read(payload: Buffer): {
   text?: string;
@@ -27,6 +37,8 @@ function read(payload: Buffer): {
       if (!json || typeof json !== 'object' || Array.isArray(json))
         return { error: 'expected a JSON object' };
       const transaction = (json as { transaction?: unknown }).transaction;
+      const inexact = inexactNumber('transaction', transaction);
+      if (inexact) return { error: inexact };
       const echo =
         typeof transaction === 'string' || typeof transaction === 'number' ? transaction : undefined;
       return { json: json as Record<string, unknown>, ...(echo !== undefined ? { transaction: echo } : {}) };
@@ -37,6 +49,11 @@ function read(payload: Buffer): {
   return { text };
 }
 
+/** The transaction id of a JSON payload, to echo in an answer that refuses it before parsing. */
+export function transactionOf(payload: Buffer): string | number | undefined {
+  return read(payload).transaction;
+}
+
 function field(input: ReturnType<typeof read>, key: string): unknown {
   return input.json ? input.json[key] : input.text;
 }
@@ -45,13 +62,20 @@ function withTransaction<T>(input: ReturnType<typeof read>, result: Parsed<T>): 
   return input.transaction !== undefined ? { ...result, transaction: input.transaction } : result;
 }
 
-/** A phone number as a dial target: digits with an optional leading +, *, # (never anything a URI could misread). */
+/**
+ * A phone number as a dial target: digits with an optional leading +, *, # (never anything a URI could misread).
+ * Spaces, brackets, dots, slashes and dashes are how people write numbers and are dropped; any other character,
+ * a tab or line break included, makes it no number.
+ */
 export function parseNumber(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value);
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
   if (typeof value !== 'string') return undefined;
-  const compact = value.replace(/[\s()./-]/g, '');
+  const compact = value.replace(/[ ()./-]/g, '');
   return /^\+?[0-9*#]{1,32}$/.test(compact) ? compact : undefined;
 }
+
+/** Controls, format characters (bidi marks, zero-width, BOM), lone surrogates and line or paragraph separators. */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 export function parsePresence(payload: Buffer): Parsed<string> {
   const input = read(payload);
@@ -62,13 +86,21 @@ export function parsePresence(payload: Buffer): Parsed<string> {
       error: 'expected a profile name, e.g. "Available" or {"presence": "Away"}',
     });
   }
+  // A profile name is shown in logs and answers: nothing in it may hide or reorder text, or break a line.
+  if (INVISIBLE_OR_CONTROL.test(name.trim()))
+    return withTransaction(input, {
+      error: 'a profile name must not contain control characters, bidi marks or line breaks',
+    });
   return withTransaction(input, { value: name.trim() });
 }
 
 export function parseDial(payload: Buffer): Parsed<string> {
   const input = read(payload);
   if (input.error) return { error: input.error };
-  const number = parseNumber(input.json ? (input.json.number ?? input.json.destination) : input.text);
+  const raw = input.json ? (input.json.number ?? input.json.destination) : input.text;
+  const inexact = inexactNumber('number', raw);
+  if (inexact) return withTransaction(input, { error: inexact });
+  const number = parseNumber(raw);
   return withTransaction(
     input,
     number ? { value: number } : { error: 'expected a destination number, e.g. "200" or {"number": "200"}' },
@@ -79,6 +111,8 @@ export function parseDrop(payload: Buffer): Parsed<string> {
   const input = read(payload);
   if (input.error) return { error: input.error };
   const id = input.json ? (input.json.id ?? input.json.call_id) : input.text;
+  const inexact = inexactNumber('id', id);
+  if (inexact) return withTransaction(input, { error: inexact });
   const text = typeof id === 'number' ? String(id) : id;
   if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(text)) {
     return withTransaction(input, {
@@ -96,7 +130,10 @@ export interface MakeCallRequest {
 export function parseMakeCall(payload: Buffer): Parsed<MakeCallRequest> {
   const input = read(payload);
   if (input.error) return { error: input.error };
-  const number = parseNumber(input.json ? input.json.number : input.text);
+  const raw = input.json ? input.json.number : input.text;
+  const inexact = inexactNumber('number', raw);
+  if (inexact) return withTransaction(input, { error: inexact });
+  const number = parseNumber(raw);
   if (!number)
     return withTransaction(input, {
       error: 'expected a number, e.g. "200" or {"number": "200", "duration": 20}',
@@ -127,6 +164,8 @@ export function parseAlarm(payload: Buffer): Parsed<AlarmRequest> {
   if (rawNumbers === undefined) return withTransaction(input, { value: { type: type as AlarmType } });
   if (!Array.isArray(rawNumbers) || rawNumbers.length === 0 || rawNumbers.length > 20)
     return withTransaction(input, { error: 'numbers must be a list of 1 to 20 numbers' });
+  const inexact = rawNumbers.map((n) => inexactNumber('numbers', n)).find(Boolean);
+  if (inexact) return withTransaction(input, { error: inexact });
   const numbers = rawNumbers.map(parseNumber);
   if (numbers.some((n) => n === undefined))
     return withTransaction(input, { error: 'numbers must be phone numbers' });

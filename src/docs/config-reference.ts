@@ -1,4 +1,6 @@
 // Generates docs/configuration.md from the configuration schema: every key, its default, its environment variable.
+import { formatBytes } from '../config/bounded-file.ts';
+import { MAX_ALIAS_COUNT, MAX_CONFIG_BYTES, MAX_SECRET_BYTES } from '../config/load.ts';
 import { formatDuration } from '../config/duration.ts';
 import { configJsonSchema } from '../config/schema.ts';
 import { leafPaths, nodeAt, type JsonSchemaNode } from '../config/schema-walk.ts';
@@ -38,6 +40,8 @@ export function configReference(): string {
     'YAML from `--config`, `$TCX2MQTT_CONFIG` or `./config.yaml`; every key can also be set from the environment',
     '(the variable in the last column). Secrets can be read from a file named by the variable with `_FILE` appended.',
     'Durations take seconds or `500ms`, `2s`, `5m`. [config.example.yaml](../config.example.yaml) shows every key.',
+    `A configuration file may be at most ${formatBytes(MAX_CONFIG_BYTES)} and a secret file ${formatBytes(MAX_SECRET_BYTES)}; larger ones are refused before`,
+    `they are read (exit 2), and YAML aliases may expand at most ${MAX_ALIAS_COUNT} times ("billion laughs").`,
     '',
   ];
   let section = '';

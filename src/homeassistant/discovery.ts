@@ -1,5 +1,6 @@
 // Discovery payloads as a view over the topic tree (pure): device mode (one config per device, `cmps`) or
 // component mode (one config per entity).
+import { redactUrl } from '../config/redact.ts';
 import { EVENTS } from '../entities/commands.ts';
 import type { EntityKind, FieldDefinition } from '../entities/fields.ts';
 import { kindDefinition, POLLED_KINDS } from '../entities/registry.ts';
@@ -58,7 +59,7 @@ function devicePayload(ctx: DiscoveryContext, device: DiscoveredDevice): Json {
       manufacturer: '3CX',
       model: kindDefinition('pbx').model,
       ...(device.swVersion ? { sw_version: device.swVersion } : {}),
-      configuration_url: ctx.pbxUrl,
+      configuration_url: redactUrl(ctx.pbxUrl),
     };
   }
   return {

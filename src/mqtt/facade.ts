@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { redactUrl } from '../config/redact.ts';
 import { diffRetained } from '../domain/retained-diff.ts';
 import type { Topics } from './topics.ts';
 
@@ -14,6 +15,18 @@ export interface MqttSettings {
   clientId: string;
   caFile: string | null;
   rejectUnauthorized: boolean;
+  /** 5, or 4 (MQTT 3.1.1): only MQTT 5 has the subscription options below. */
+  protocolVersion: 4 | 5;
+}
+
+/**
+ * MQTT 5 subscription options (ignored over 3.1.1). `retainAsPublished` keeps the retain flag of a message
+ * published while subscribed (3.1.1 brokers clear it); `retainHandling` 2 sends no stored retained messages
+ * at subscribe.
+ */
+export interface SubscriptionOptions {
+  retainAsPublished?: boolean;
+  retainHandling?: 0 | 1 | 2;
 }
 
 export interface IncomingMessage {
@@ -53,7 +66,11 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
   /** Topics to empty on the broker; kept until a connection has sent them. */
   private readonly pendingClears = new Set<string>();
   private flushScheduled = false;
-  private readonly handlers: { filter: string; handle: (message: IncomingMessage) => void }[] = [];
+  private readonly handlers: {
+    filter: string;
+    handle: (message: IncomingMessage) => void;
+    options: SubscriptionOptions;
+  }[] = [];
   readonly stats: MqttStats = { published: 0, reconnects: 0, connected: false };
   private stopping = false;
 
@@ -69,6 +86,10 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     return this.stats.connected;
   }
 
+  get protocolVersion(): 4 | 5 {
+    return this.settings.protocolVersion;
+  }
+
   /** Starts connecting; resolves at once. The broker may come later: mqtt.js keeps retrying. */
   start(): void {
     const options: IClientOptions = {
@@ -82,12 +103,15 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     client.on('close', () => {
       if (this.stats.connected) {
         this.stats.connected = false;
-        this.log.warn({ url: safeUrl(this.settings.url) }, 'MQTT connection lost; reconnecting');
+        this.log.warn({ url: redactUrl(this.settings.url) }, 'MQTT connection lost; reconnecting');
         this.emit('disconnected');
       }
     });
     client.on('error', (error) =>
-      this.log.warn({ err: error.message, url: safeUrl(this.settings.url) }, 'MQTT error'),
+      this.log.warn(
+        { err: error.message, url: redactUrl(this.settings.url), hint: protocolHint(error, this.settings) },
+        'MQTT error',
+      ),
     );
     client.on('message', (topic, payload, packet) => {
       for (const { filter, handle } of this.handlers) {
@@ -100,12 +124,12 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     if (this.stats.connected) return;
     this.stats.connected = true;
     if (this.stats.published > 0 || this.sent.size > 0) this.stats.reconnects++;
-    this.log.info({ url: safeUrl(this.settings.url) }, 'MQTT connected');
+    this.log.info({ url: redactUrl(this.settings.url) }, 'MQTT connected');
     // A new connection sends every desired message again (the broker may have lost them).
     this.sent.clear();
     for (const [group, messages] of this.desired) this.dirty.set(group, new Set(messages.keys()));
     // mqtt.js resubscribes by itself only on reconnects of a clean session it already knew: subscribe anew.
-    for (const { filter } of this.handlers) this.client?.subscribe(filter, { qos: 1 });
+    for (const { filter, options } of this.handlers) this.sendSubscribe(filter, options);
     this.publishRaw(this.topics.bridgeState, 'online', true);
     this.flush();
     this.emit('connected');
@@ -202,9 +226,24 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
     });
   }
 
-  subscribe(filter: string, handle: (message: IncomingMessage) => void): void {
-    this.handlers.push({ filter, handle });
-    if (this.connected) this.client?.subscribe(filter, { qos: 1 });
+  subscribe(
+    filter: string,
+    handle: (message: IncomingMessage) => void,
+    options: SubscriptionOptions = {},
+  ): void {
+    this.handlers.push({ filter, handle, options });
+    if (this.connected) this.sendSubscribe(filter, options);
+  }
+
+  private sendSubscribe(filter: string, options: SubscriptionOptions): void {
+    const v5 =
+      this.settings.protocolVersion === 5
+        ? {
+            ...(options.retainAsPublished !== undefined ? { rap: options.retainAsPublished } : {}),
+            ...(options.retainHandling !== undefined ? { rh: options.retainHandling } : {}),
+          }
+        : {};
+    this.client?.subscribe(filter, { qos: 1, ...v5 });
   }
 
   unsubscribe(filter: string): void {
@@ -245,6 +284,7 @@ export function mqttClientOptions(settings: MqttSettings): IClientOptions {
   return {
     clientId: settings.clientId,
     clean: true,
+    protocolVersion: settings.protocolVersion,
     connectTimeout: 10_000,
     keepalive: 30,
     rejectUnauthorized: settings.rejectUnauthorized,
@@ -275,6 +315,16 @@ export async function probeBroker(settings: MqttSettings, timeoutMs: number): Pr
   }
 }
 
+/** What to do when a broker refuses the protocol version (an MQTT 3.1.1-only broker such as aedes). */
+function protocolHint(error: Error, settings: MqttSettings): string | undefined {
+  const code = (error as Error & { code?: unknown }).code;
+  // 1: 3.1.1 "unacceptable protocol version"; 132 (0x84): MQTT 5 "unsupported protocol version".
+  if (code !== 1 && code !== 132) return undefined;
+  return settings.protocolVersion === 5
+    ? 'the broker does not speak MQTT 5: set mqtt.protocol_version: 4'
+    : 'the broker refuses MQTT 3.1.1: set mqtt.protocol_version: 5';
+}
+
 /** MQTT topic filter matching (+ and #). */
 export function topicMatches(filter: string, topic: string): boolean {
   const f = filter.split('/');
@@ -285,16 +335,4 @@ export function topicMatches(filter: string, topic: string): boolean {
     if (f[i] !== '+' && f[i] !== t[i]) return false;
   }
   return f.length === t.length;
-}
-
-/** A broker URL fit for a log line: no user info. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid url)';
-  }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CallLogLeg } from '../domain/call-log.ts';
 import type { PbxClient } from './client.ts';
 import { PbxError } from './errors.ts';
-import { parseWith } from './responses.ts';
+import { dateTime, durationMs, parseWith } from './responses.ts';
 
 const text = z
   .string()
@@ -19,7 +19,7 @@ const int = z
 const logRowSchema = z.looseObject({
   MainCallHistoryId: text,
   CallId: int,
-  StartTime: z.string(),
+  StartTime: dateTime,
   SourceType: int,
   SourceDn: text,
   SourceCallerId: text,
@@ -28,8 +28,8 @@ const logRowSchema = z.looseObject({
   DestinationDn: text,
   DestinationCallerId: text,
   DestinationDisplayName: text,
-  RingingDuration: text,
-  TalkingDuration: text,
+  RingingDuration: durationMs,
+  TalkingDuration: durationMs,
   Answered: z
     .boolean()
     .nullish()
@@ -41,7 +41,7 @@ const logRowSchema = z.looseObject({
 
 const historyRowSchema = z.looseObject({
   SegmentId: z.number().int(),
-  SegmentStartTime: z.string(),
+  SegmentStartTime: dateTime,
   SrcDn: text,
   SrcDnType: int,
   SrcCallerNumber: text,
@@ -50,23 +50,13 @@ const historyRowSchema = z.looseObject({
   DstDnType: int,
   DstCallerNumber: text,
   DstDisplayName: text,
-  CallTime: text,
+  CallTime: durationMs,
   CallAnswered: z
     .boolean()
     .nullish()
     .transform((v) => v ?? false),
   DstRecId: int,
 });
-
-/** ISO-8601 durations as 3CX writes them (PT1M12.577027S, P5DT13H43M24.96S) in milliseconds. */
-export function durationMs(value: string | null): number {
-  const match = /^-?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value ?? '');
-  if (!match) return 0;
-  const [, d, h, m, s] = match;
-  return Math.round(
-    ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000,
-  );
-}
 
 /** UTC, whole seconds, unencoded colons: the shape that worked on a live PBX (3cx-xapi.md §3.6). */
 function periodParam(ms: number): string {
@@ -79,27 +69,7 @@ export async function fetchCallLog(client: PbxClient, from: number, to: number):
     "destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,callTimeFilterFrom='0:00:0',callTimeFilterTo='0:00:0'," +
     'hidePcalls=true)';
   try {
-    const legs = await client.getAll(path, {}, (row) => {
-      const r = parseWith(logRowSchema, row, 'GetCallLogData');
-      return {
-        mainCallHistoryId: r.MainCallHistoryId,
-        callId: r.CallId,
-        startTime: Date.parse(r.StartTime),
-        sourceType: r.SourceType,
-        sourceDn: r.SourceDn,
-        sourceCallerId: r.SourceCallerId,
-        sourceDisplayName: r.SourceDisplayName,
-        destinationType: r.DestinationType,
-        destinationDn: r.DestinationDn,
-        destinationCallerId: r.DestinationCallerId,
-        destinationDisplayName: r.DestinationDisplayName,
-        ringingMs: durationMs(r.RingingDuration),
-        talkingMs: durationMs(r.TalkingDuration),
-        answered: r.Answered,
-        direction: r.Direction,
-        recordingId: r.DstRecId ?? r.SrcRecId,
-      } satisfies CallLogLeg;
-    });
+    const legs = await client.getAll(path, {}, CALL_LOG_PARSERS.GetCallLogData);
     // Some builds answer a malformed period with today's log: keep only rows inside the window.
     return legs.filter((leg) => leg.startTime >= from - 1000 && leg.startTime <= to + 1000);
   } catch (error) {
@@ -118,11 +88,39 @@ async function fetchCallHistoryView(client: PbxClient, from: number): Promise<Ca
   const rows = await client.getAll(
     'CallHistoryView',
     { $filter: `SegmentStartTime ge ${periodParam(from)}`, $orderby: 'SegmentId desc' },
-    (row) => parseWith(historyRowSchema, row, 'CallHistoryView'),
+    CALL_LOG_PARSERS.CallHistoryView,
   );
-  return rows
-    .filter((r) => !/^Ext\./i.test(r.SrcCallerNumber ?? ''))
-    .map((r) => ({
+  return rows.filter((leg): leg is CallLogLeg => leg !== null);
+}
+
+/** Each call-log row as a leg, or PbxError('parse'); the fuzz tests feed these random and mutated JSON. */
+export const CALL_LOG_PARSERS = {
+  GetCallLogData: (row: unknown): CallLogLeg => {
+    const r = parseWith(logRowSchema, row, 'GetCallLogData');
+    return {
+      mainCallHistoryId: r.MainCallHistoryId,
+      callId: r.CallId,
+      startTime: Date.parse(r.StartTime),
+      sourceType: r.SourceType,
+      sourceDn: r.SourceDn,
+      sourceCallerId: r.SourceCallerId,
+      sourceDisplayName: r.SourceDisplayName,
+      destinationType: r.DestinationType,
+      destinationDn: r.DestinationDn,
+      destinationCallerId: r.DestinationCallerId,
+      destinationDisplayName: r.DestinationDisplayName,
+      ringingMs: r.RingingDuration,
+      talkingMs: r.TalkingDuration,
+      answered: r.Answered,
+      direction: r.Direction,
+      recordingId: r.DstRecId ?? r.SrcRecId,
+    };
+  },
+  /** A segment as a leg, or null for the internal "Ext." segments that tell nothing about a caller. */
+  CallHistoryView: (row: unknown): CallLogLeg | null => {
+    const r = parseWith(historyRowSchema, row, 'CallHistoryView');
+    if (/^Ext\./i.test(r.SrcCallerNumber ?? '')) return null;
+    return {
       mainCallHistoryId: null,
       callId: null,
       startTime: Date.parse(r.SegmentStartTime),
@@ -135,9 +133,10 @@ async function fetchCallHistoryView(client: PbxClient, from: number): Promise<Ca
       destinationCallerId: r.DstCallerNumber,
       destinationDisplayName: r.DstDisplayName,
       ringingMs: 0,
-      talkingMs: durationMs(r.CallTime),
+      talkingMs: r.CallTime,
       answered: r.CallAnswered,
       direction: null,
       recordingId: r.DstRecId,
-    }));
-}
+    };
+  },
+};

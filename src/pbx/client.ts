@@ -79,9 +79,7 @@ export class PbxClient {
     const rows: T[] = [];
     for (let page = 0; page < MAX_PAGES; page++) {
       const path = `${set}?${encodeQuery({ ...query, $top: String(PAGE_SIZE), $skip: String(page * PAGE_SIZE) })}`;
-      const body = await this.xapi('GET', path);
-      const value = (body as { value?: unknown } | null)?.value;
-      if (!Array.isArray(value)) throw new PbxError('parse', set, 'the answer has no "value" array');
+      const value = pageRows(await this.xapi('GET', path), set);
       rows.push(...value.map(parseRow));
       if (value.length < PAGE_SIZE) return rows;
     }
@@ -110,16 +108,7 @@ export class PbxClient {
         answer.status,
       );
     }
-    try {
-      return JSON.parse(answer.text) as unknown;
-    } catch {
-      throw new PbxError(
-        'parse',
-        endpoint,
-        `the answer is not JSON (${answer.text.length} bytes)`,
-        answer.status,
-      );
-    }
+    return parseJsonAnswer(answer.text, endpoint, answer.status);
   }
 
   /** A binary GET below /xapi/v1/ (recordings), streamed; one re-login on 401. */
@@ -298,6 +287,22 @@ export class PbxClient {
     const expiresAt = exp !== undefined ? exp * 1000 : this.now() + 60_000;
     return { value: tokens.access_token, expiresAt };
   }
+}
+
+/** A successful answer's body as JSON, or PbxError('parse'). */
+export function parseJsonAnswer(text: string, endpoint: string, status: number): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new PbxError('parse', endpoint, `the answer is not JSON (${text.length} bytes)`, status);
+  }
+}
+
+/** The rows of one page of a collection (`{"value": [...]}`), or PbxError('parse'). */
+export function pageRows(body: unknown, set: string): unknown[] {
+  const value = (body as { value?: unknown } | null)?.value;
+  if (!Array.isArray(value)) throw new PbxError('parse', set, 'the answer has no "value" array');
+  return value;
 }
 
 function encodeQuery(query: Record<string, string>): string {

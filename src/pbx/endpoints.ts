@@ -1,6 +1,6 @@
 // The reads the gateway makes, one function per poll target, each returning domain values or throwing PbxError.
 import { z } from 'zod';
-import type { ActiveCall, Extension, Queue, RingGroup, SystemInfo, Trunk } from '../domain/types.ts';
+import type { ActiveCall, Extension, Member, Queue, RingGroup, SystemInfo, Trunk } from '../domain/types.ts';
 import type { PbxClient } from './client.ts';
 import { PbxError } from './errors.ts';
 import {
@@ -27,87 +27,6 @@ const USER_FIELDS = 'Id,Number,FirstName,LastName,DisplayName,CurrentProfileName
 const isRejectedExpand = (error: unknown) =>
   error instanceof PbxError && error.kind === 'http' && error.status === 400;
 
-/** Users without hot-desking entries, with their profile names; falls back when the build rejects $expand. */
-export async function fetchExtensions(client: PbxClient): Promise<Extension[]> {
-  const query = { $filter: NOT_HOT_DESKING, $select: USER_FIELDS };
-  const parse = (row: unknown) => toExtension(parseWith(userSchema, row, 'Users'));
-  try {
-    return await client.getAll('Users', { ...query, $expand: 'ForwardingProfiles($select=Name)' }, parse);
-  } catch (error) {
-    if (!isRejectedExpand(error)) throw error;
-    return client.getAll('Users', query, parse);
-  }
-}
-
-async function withMembers<Row extends { Id: number }, Out>(
-  client: PbxClient,
-  set: 'RingGroups' | 'Queues',
-  navigation: 'Members' | 'Agents',
-  select: string,
-  parseRow: (row: unknown) => Row & { [K in typeof navigation]?: { Number: string; Name: string | null }[] },
-  build: (row: Row, members: { number: string; name: string }[]) => Out,
-): Promise<Out[]> {
-  try {
-    const rows = await client.getAll(set, { $select: select, $expand: navigation }, parseRow);
-    return rows.map((row) => build(row, (row[navigation] ?? []).map(toMember)));
-  } catch (error) {
-    if (!isRejectedExpand(error)) throw error;
-  }
-  // $expand is refused on some builds (3cx-xapi.md §2): read each navigation path instead.
-  const rows = await client.getAll(set, { $select: select }, parseRow);
-  const result: Out[] = [];
-  for (const row of rows) {
-    const path = `${set}(${row.Id})/${navigation}`;
-    const members = await client.getAll(`${set}(${row.Id})/${navigation}`, {}, (m) =>
-      parseWith(memberListSchema.element, m, path),
-    );
-    result.push(build(row, members.map(toMember)));
-  }
-  return result;
-}
-
-export function fetchRingGroups(client: PbxClient): Promise<RingGroup[]> {
-  return withMembers(
-    client,
-    'RingGroups',
-    'Members',
-    'Id,Number,Name,RingStrategy,IsRegistered',
-    (row) => parseWith(ringGroupSchema, row, 'RingGroups'),
-    toRingGroup,
-  );
-}
-
-export function fetchQueues(client: PbxClient): Promise<Queue[]> {
-  return withMembers(
-    client,
-    'Queues',
-    'Agents',
-    'Id,Number,Name,PollingStrategy,IsRegistered',
-    (row) => parseWith(queueSchema, row, 'Queues'),
-    toQueue,
-  );
-}
-
-export function fetchTrunks(client: PbxClient): Promise<Trunk[]> {
-  return client.getAll('Trunks', { $select: 'Id,Number,IsOnline,ExternalNumber,DidNumbers,Gateway' }, (row) =>
-    toTrunk(parseWith(trunkSchema, row, 'Trunks')),
-  );
-}
-
-export function fetchSystemInfo(client: PbxClient): Promise<SystemInfo> {
-  return client.get('SystemStatus?$select=FQDN,Version,CallsActive', (body) =>
-    toSystemInfo(parseWith(systemStatusSchema, body, 'SystemStatus')),
-  );
-}
-
-export function fetchActiveCalls(client: PbxClient): Promise<ActiveCall[]> {
-  return client.getAll(
-    'ActiveCalls',
-    { $select: 'Id,Caller,Callee,Status,EstablishedAt,LastChangeStatus,ServerNow' },
-    (row) => toActiveCall(parseWith(activeCallSchema, row, 'ActiveCalls')),
-  );
-}
-
 const contactSchema = z.looseObject({
   FirstName: z.string().nullish(),
   LastName: z.string().nullish(),
@@ -119,32 +38,146 @@ const contactSchema = z.looseObject({
   Home: z.string().nullish(),
 });
 
+export interface Contact {
+  name: string;
+  numbers: string[];
+}
+
+/**
+ * How each answer becomes domain values, one entry per endpoint: the fetchers below use them, and the fuzz tests
+ * feed them random and mutated JSON. Each returns a typed value or throws PbxError('parse').
+ */
+export const XAPI_PARSERS = {
+  Users: (row: unknown): Extension => toExtension(parseWith(userSchema, row, 'Users')),
+  /** A ring group with its members when they were expanded (empty otherwise). */
+  RingGroups: (row: unknown): RingGroup => {
+    const group = parseWith(ringGroupSchema, row, 'RingGroups');
+    return toRingGroup(group, (group.Members ?? []).map(toMember));
+  },
+  /** A queue with its agents when they were expanded (empty otherwise). */
+  Queues: (row: unknown): Queue => {
+    const queue = parseWith(queueSchema, row, 'Queues');
+    return toQueue(queue, (queue.Agents ?? []).map(toMember));
+  },
+  /** A member row of RingGroups({Id})/Members or Queues({Id})/Agents. */
+  Members: (row: unknown): Member => toMember(parseWith(memberListSchema.element, row, 'Members')),
+  Trunks: (row: unknown): Trunk => toTrunk(parseWith(trunkSchema, row, 'Trunks')),
+  SystemStatus: (body: unknown): SystemInfo =>
+    toSystemInfo(parseWith(systemStatusSchema, body, 'SystemStatus')),
+  ActiveCalls: (row: unknown): ActiveCall => toActiveCall(parseWith(activeCallSchema, row, 'ActiveCalls')),
+  /** A phonebook entry, or null when it has no name or no number to match a caller by. */
+  Contacts: (row: unknown): Contact | null => {
+    const c = parseWith(contactSchema, row, 'Contacts');
+    const name = [c.FirstName, c.LastName].filter(Boolean).join(' ') || c.CompanyName || '';
+    const numbers = [c.PhoneNumber, c.Mobile2, c.Business, c.Business2, c.Home].filter(
+      (n): n is string => !!n,
+    );
+    return name && numbers.length > 0 ? { name, numbers } : null;
+  },
+  VoicemailSettings: (body: unknown): string | null =>
+    parseWith(z.looseObject({ Extension: z.string().nullish() }), body, 'VoicemailSettings').Extension ??
+    null,
+  Defs: (body: unknown): void => {
+    parseWith(z.looseObject({ Id: z.number().int() }), body, 'Defs');
+  },
+};
+
+/** Users without hot-desking entries, with their profile names; falls back when the build rejects $expand. */
+export async function fetchExtensions(client: PbxClient): Promise<Extension[]> {
+  const query = { $filter: NOT_HOT_DESKING, $select: USER_FIELDS };
+  try {
+    return await client.getAll(
+      'Users',
+      { ...query, $expand: 'ForwardingProfiles($select=Name)' },
+      XAPI_PARSERS.Users,
+    );
+  } catch (error) {
+    if (!isRejectedExpand(error)) throw error;
+    return client.getAll('Users', query, XAPI_PARSERS.Users);
+  }
+}
+
+async function withMembers<Out extends { id: number }>(
+  client: PbxClient,
+  set: 'RingGroups' | 'Queues',
+  navigation: 'Members' | 'Agents',
+  select: string,
+  parse: (row: unknown) => Out,
+  withList: (entity: Out, members: Member[]) => Out,
+): Promise<Out[]> {
+  try {
+    return await client.getAll(set, { $select: select, $expand: navigation }, parse);
+  } catch (error) {
+    if (!isRejectedExpand(error)) throw error;
+  }
+  // $expand is refused on some builds (3cx-xapi.md §2): read each navigation path instead.
+  const entities = await client.getAll(set, { $select: select }, parse);
+  const result: Out[] = [];
+  for (const entity of entities) {
+    const members = await client.getAll(`${set}(${entity.id})/${navigation}`, {}, XAPI_PARSERS.Members);
+    result.push(withList(entity, members));
+  }
+  return result;
+}
+
+export function fetchRingGroups(client: PbxClient): Promise<RingGroup[]> {
+  return withMembers(
+    client,
+    'RingGroups',
+    'Members',
+    'Id,Number,Name,RingStrategy,IsRegistered',
+    XAPI_PARSERS.RingGroups,
+    (group, members) => ({ ...group, members }),
+  );
+}
+
+export function fetchQueues(client: PbxClient): Promise<Queue[]> {
+  return withMembers(
+    client,
+    'Queues',
+    'Agents',
+    'Id,Number,Name,PollingStrategy,IsRegistered',
+    XAPI_PARSERS.Queues,
+    (queue, agents) => ({ ...queue, agents }),
+  );
+}
+
+export function fetchTrunks(client: PbxClient): Promise<Trunk[]> {
+  return client.getAll(
+    'Trunks',
+    { $select: 'Id,Number,IsOnline,ExternalNumber,DidNumbers,Gateway' },
+    XAPI_PARSERS.Trunks,
+  );
+}
+
+export function fetchSystemInfo(client: PbxClient): Promise<SystemInfo> {
+  return client.get('SystemStatus?$select=FQDN,Version,CallsActive', XAPI_PARSERS.SystemStatus);
+}
+
+export function fetchActiveCalls(client: PbxClient): Promise<ActiveCall[]> {
+  return client.getAll(
+    'ActiveCalls',
+    { $select: 'Id,Caller,Callee,Status,EstablishedAt,LastChangeStatus,ServerNow' },
+    XAPI_PARSERS.ActiveCalls,
+  );
+}
+
 /** The company phonebook, for caller names. */
-export async function fetchContacts(client: PbxClient): Promise<{ name: string; numbers: string[] }[]> {
+export async function fetchContacts(client: PbxClient): Promise<Contact[]> {
   const rows = await client.getAll(
     'Contacts',
     { $select: 'Id,FirstName,LastName,CompanyName,PhoneNumber,Mobile2,Business,Business2,Home' },
-    (row) => parseWith(contactSchema, row, 'Contacts'),
+    XAPI_PARSERS.Contacts,
   );
-  return rows
-    .map((c) => ({
-      name: [c.FirstName, c.LastName].filter(Boolean).join(' ') || c.CompanyName || '',
-      numbers: [c.PhoneNumber, c.Mobile2, c.Business, c.Business2, c.Home].filter((n): n is string => !!n),
-    }))
-    .filter((c) => c.name && c.numbers.length > 0);
+  return rows.filter((c): c is Contact => c !== null);
 }
 
 /** The voicemail system DN (VoicemailSettings.Extension). */
 export async function fetchVoicemailNumber(client: PbxClient): Promise<string | null> {
-  return client.get(
-    'VoicemailSettings?$select=Extension',
-    (body) =>
-      parseWith(z.looseObject({ Extension: z.string().nullish() }), body, 'VoicemailSettings').Extension ??
-      null,
-  );
+  return client.get('VoicemailSettings?$select=Extension', XAPI_PARSERS.VoicemailSettings);
 }
 
 /** The cheap connectivity probe (3cx-xapi.md §2). */
 export async function probe(client: PbxClient): Promise<void> {
-  await client.get('Defs?$select=Id', (body) => parseWith(z.looseObject({ Id: z.number() }), body, 'Defs'));
+  await client.get('Defs?$select=Id', XAPI_PARSERS.Defs);
 }

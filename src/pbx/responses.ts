@@ -17,6 +17,41 @@ const count = z
   .nullish()
   .transform((v) => v ?? null);
 
+/** 3CX's own pattern for a date-time (Edm.DateTimeOffset in its OpenAPI file). */
+const DATE_TIME_PATTERN =
+  /^[0-9]{4,}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,12})?(Z|[+-][0-9][0-9]:[0-9][0-9])$/;
+/** 3CX's own pattern for an ISO 8601 duration (Edm.Duration), e.g. PT1M12.577027S. */
+const DURATION_PATTERN = /^-?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** A time from the PBX, kept as its text, but only when it is one: garbage would become NaN further on. */
+export const dateTime = z
+  .string()
+  .regex(DATE_TIME_PATTERN, 'expected an ISO 8601 date-time')
+  .refine((v) => Number.isFinite(Date.parse(v)), 'expected a date-time within the calendar');
+export const optionalDateTime = dateTime.nullish().transform((v) => v ?? null);
+
+/** A PBX duration in milliseconds (absent: 0); text that is no duration, or too long to count, is refused. */
+export const durationMs = z
+  .string()
+  .nullish()
+  .transform((value, ctx) => {
+    if (value === null || value === undefined) return 0;
+    const match = DURATION_PATTERN.exec(value);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 duration such as PT1M12S' });
+      return z.NEVER;
+    }
+    const [, d, h, m, sec] = match;
+    const ms = Math.round(
+      ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(sec ?? 0) * 1000,
+    );
+    if (!Number.isSafeInteger(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'a duration too long to count' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const memberSchema = z.looseObject({ Number: z.string(), Name: text });
 const toMember = (m: z.output<typeof memberSchema>): Member => ({ number: m.Number, name: m.Name ?? '' });
 
@@ -69,9 +104,9 @@ export const activeCallSchema = z.looseObject({
   Caller: text,
   Callee: text,
   Status: text,
-  EstablishedAt: text,
-  LastChangeStatus: text,
-  ServerNow: text,
+  EstablishedAt: optionalDateTime,
+  LastChangeStatus: optionalDateTime,
+  ServerNow: optionalDateTime,
 });
 
 export const memberListSchema = z.array(memberSchema);

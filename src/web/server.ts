@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { apiState } from './api-state.ts';
-import { presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
+import { foreignHostReason, presentedToken, sameSecret, securityHeaders, sendJson } from './http.ts';
 import { createMetrics } from './metrics.ts';
 import type { WebPorts } from './ports.ts';
 import { EventStream } from './sse.ts';
@@ -129,6 +129,8 @@ export class WebServer {
 
     if (path.startsWith('/webhook/3cx'))
       return handleWebhook(req, res, url, this.ports, this.config, headers);
+    const foreignHost = foreignHostReason(req.headers.host, this.config.web);
+    if (foreignHost) return sendJson(res, 421, { error: foreignHost }, headers);
     const open =
       this.config.web.open_metrics && (path === '/healthz' || path === '/readyz' || path === '/metrics');
     if (!open && !this.authorized(req, url)) {

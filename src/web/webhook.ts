@@ -19,6 +19,17 @@ function durationSeconds(text: string | undefined): number | undefined {
   return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
 }
 
+const YEAR_2000 = Date.UTC(2000, 0, 1);
+const YEAR_2100 = Date.UTC(2100, 0, 1);
+
+/**
+ * A call time the gateway can store and search around: JavaScript parses dates up to the year 275760, but the
+ * history's time windows around them would not fit a Date, and no 3CX call happened before 2000.
+ */
+function plausibleTime(ms: number): boolean {
+  return ms >= YEAR_2000 && ms <= YEAR_2100;
+}
+
 /** Validates a journaling body (JSON or form fields): a Journal, or the reason it is not one. */
 export function parseJournal(fields: Record<string, unknown>): Journal | string {
   const get = (key: string) => {
@@ -36,9 +47,10 @@ export function parseJournal(fields: Record<string, unknown>): Journal | string 
   const startedAt = startText
     ? Date.parse(startText.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(startText) ? startText : `${startText}Z`)
     : NaN;
-  if (Number.isNaN(startedAt)) return 'CallStartTimeUTC must be a UTC date-time (yyyy-MM-ddTHH:mm:ssZ)';
+  if (!plausibleTime(startedAt))
+    return 'CallStartTimeUTC must be a UTC date-time (yyyy-MM-ddTHH:mm:ssZ) between 2000 and 2100';
   const endedAtParsed = endText ? Date.parse(endText.endsWith('Z') ? endText : `${endText}Z`) : NaN;
-  const endedAt = Number.isNaN(endedAtParsed) ? startedAt + durationS * 1000 : endedAtParsed;
+  const endedAt = plausibleTime(endedAtParsed) ? endedAtParsed : startedAt + durationS * 1000;
   const name = get('Name');
   const agent = get('Agent');
   return {
@@ -112,7 +124,15 @@ export async function handleWebhook(
     return sendJson(res, result.created ? 201 : 200, result, headers);
   } catch (error) {
     if (error instanceof BodyTooLarge)
-      return sendJson(res, 413, { error: 'body larger than 64 KB' }, headers);
+      return sendJson(
+        res,
+        413,
+        { error: 'body larger than 64 KB' },
+        {
+          ...headers,
+          ...(error.drained ? {} : { connection: 'close' }),
+        },
+      );
     throw error;
   }
 }

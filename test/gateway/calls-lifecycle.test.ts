@@ -90,7 +90,7 @@ describe('calls across restarts and midnight', () => {
         client_secret: 'simulator-secret',
         verify_tls: false,
       },
-      polling: { calls: '200ms', presence: '500ms', trunks: '500ms' },
+      polling: { calls: '500ms', presence: '5s', trunks: '5s' },
       mqtt: { url: broker.url, base_topic: 'killed' },
       history: { database },
     });

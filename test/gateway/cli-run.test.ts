@@ -24,7 +24,7 @@ describe('the gateway as a process', () => {
         verify_tls: false,
         ...overrides.pbx,
       },
-      polling: { calls: '300ms', presence: '500ms', trunks: '500ms' },
+      polling: { calls: '500ms', presence: '5s', trunks: '5s' },
       mqtt: { url: broker!.url, username: 'gw', password: MQTT_PASSWORD, ...overrides.mqtt },
       log: { level: 'debug' },
     });

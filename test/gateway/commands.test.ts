@@ -99,7 +99,8 @@ describe('commands', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await requests('/xapi/v1/Users/Pbx.MakeCall', 0), [], 'nothing dialled');
     assert.ok(!watch.messages.some((m) => m.topic === '3cx2mqtt/bridge/response'));
-    assert.ok(gw.logLines.some((l) => l.includes('ignored a retained command')));
+    // Over MQTT 5 the broker does not even deliver it (retain handling 2): see retained-commands.test.ts.
+    assert.ok(!gw.logLines.some((l) => l.includes('ignored a retained command')));
   });
 
   it('sets presence to a profile the user has, and shows it at once', async (t: TestContext) => {

@@ -3,10 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { parseDuration } from '../../src/config/duration.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { App } from '../../src/app.ts';
 import { createLogger } from '../../src/log.ts';
+import type { MqttFacade } from '../../src/mqtt/facade.ts';
 import type { SipService } from '../../src/sip/sip-service.ts';
 import type { CallStore } from '../../src/store/database.ts';
 import { apiState } from '../../src/web/api-state.ts';
@@ -19,6 +21,7 @@ export interface GatewayView {
   state(): Record<string, unknown>;
   store: CallStore;
   sip?: SipService;
+  mqtt: MqttFacade;
 }
 
 export interface GatewayHarness {
@@ -36,7 +39,19 @@ export interface GatewayHarness {
 
 type Overrides = { [section: string]: Record<string, unknown> };
 
+/** Poll intervals a test may set faster than the schema's minimums, which protect a real PBX from its users. */
+const FAST_INTERVALS = ['calls', 'presence', 'trunks'] as const;
+
+/**
+ * A validated configuration for a gateway in this process. The simulator answers at once, so the poll intervals
+ * (default 300/500/500 ms here) are applied after validation: the Gateway takes any Config it is given, and the
+ * schema's bounds are tested on their own (test/config/duration-bounds.test.ts).
+ */
 export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overrides = {}): Config {
+  const intervals = { calls: '300ms', presence: '500ms', trunks: '500ms', ...overrides.polling };
+  const polling = Object.fromEntries(
+    Object.entries(intervals).filter(([key]) => !(FAST_INTERVALS as readonly string[]).includes(key)),
+  );
   const raw: Overrides = {
     pbx: {
       url: sim.url,
@@ -46,7 +61,7 @@ export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overr
       verify_tls: false,
       ...overrides.pbx,
     },
-    polling: { calls: '300ms', presence: '500ms', trunks: '500ms', ...overrides.polling },
+    polling,
     mqtt: { url: mqttUrl, ...overrides.mqtt },
     history: {
       database: join(mkdtempSync(join(tmpdir(), '3cx2mqtt-db-')), 'calls.db'),
@@ -54,7 +69,13 @@ export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overr
     },
   };
   for (const [section, values] of Object.entries(overrides)) if (!raw[section]) raw[section] = values;
-  return validateConfig(raw, 'test');
+  const config = validateConfig(raw, 'test');
+  for (const key of FAST_INTERVALS) {
+    const ms = parseDuration(intervals[key]);
+    if (ms === undefined) throw new Error(`polling.${key}: not a duration`);
+    config.polling[key] = ms;
+  }
+  return config;
 }
 
 export const TEST_DISCOVERY_TIMING = {
@@ -103,6 +124,9 @@ export function startGateway(
     },
     get sip() {
       return app.sip;
+    },
+    get mqtt() {
+      return app.mqtt;
     },
   };
   return {
