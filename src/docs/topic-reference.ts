@@ -1,6 +1,7 @@
 // Generates docs/topics.md from the code that publishes: the entity registry, its payload builders and its
 // command and event tables.
 import type { CallFields, CallRecord } from '../domain/call.ts';
+import { MAX_TRACKED_CALLS } from '../domain/call-tracker.ts';
 import { COMMANDS, COMMAND_NAMES, EVENTS } from '../entities/commands.ts';
 import { extensionPayload } from '../entities/extension.ts';
 import type { EntityKind, FieldDefinition } from '../entities/fields.ts';
@@ -181,7 +182,7 @@ export function topicReference(): string {
     '',
     '| topic | retained | payload |',
     '|---|---|---|',
-    '| `<b>/calls/active` | yes | JSON array of the calls in progress (call objects below) |',
+    `| \`<b>/calls/active\` | yes | JSON array of the calls in progress, oldest first (call objects below); at most ${MAX_TRACKED_CALLS.toLocaleString('en')} are tracked (a PBX listing more is logged once) |`,
     '| `<b>/calls/recent` | yes | JSON array of ended calls, newest first, at most `history.recent_calls` |',
     '| `<b>/calls/missed` | yes | JSON array of missed calls (voicemail included), newest first, at most `history.recent_missed_calls` |',
     `| \`<b>/${EVENTS.call.path}\` | **no** | \`{"event_type": ${EVENTS.call.types.map((t) => `"${t}"`).join(' \\| ')}, "call": {...}}\` |`,

@@ -28,7 +28,12 @@ export interface PendingCaller {
   startedAt: number;
 }
 
+/** Calls followed at once, at most (a large 3CX carries about a thousand). */
+export const MAX_TRACKED_CALLS = 2000;
+
 export interface TrackerResult {
+  /** PBX calls in the poll (before the MAX_TRACKED_CALLS cap). */
+  offered: number;
   started: CallRecord[];
   changed: CallRecord[];
   ended: CallRecord[];
@@ -177,10 +182,23 @@ export class CallTracker {
     const withClock = rows.find((r) => r.serverNow && !Number.isNaN(Date.parse(r.serverNow)));
     if (withClock) this.serverOffset = Date.parse(withClock.serverNow!) - local;
     const serverNow = local + this.serverOffset;
-    const result: TrackerResult = { started: [], changed: [], ended: [], endedPending: [], events: [] };
+    const result: TrackerResult = {
+      offered: 0,
+      started: [],
+      changed: [],
+      ended: [],
+      endedPending: [],
+      events: [],
+    };
 
     const rowsById = new Map<number, ActiveCall[]>();
-    for (const row of rows) rowsById.set(row.id, [...(rowsById.get(row.id) ?? []), row]);
+    for (const row of rows) {
+      const group = rowsById.get(row.id);
+      if (group) group.push(row);
+      else rowsById.set(row.id, [row]);
+    }
+    result.offered = rowsById.size;
+    this.capCalls(rowsById);
 
     const seen = new Set<string>();
     for (const [pbxId, group] of rowsById) {
@@ -231,6 +249,18 @@ export class CallTracker {
     }
     if (result.started.length + result.changed.length + result.ended.length > 0) this.activeList = undefined;
     return result;
+  }
+
+  /**
+   * At most MAX_TRACKED_CALLS PBX calls are followed (more than any PBX carries at once; a broken answer can list
+   * far more): those already tracked first, then the oldest Ids.
+   */
+  private capCalls(rowsById: Map<number, ActiveCall[]>): void {
+    if (rowsById.size <= MAX_TRACKED_CALLS) return;
+    const ids = [...rowsById.keys()].sort(
+      (a, b) => Number(this.byPbxId.has(b)) - Number(this.byPbxId.has(a)) || a - b,
+    );
+    for (const id of ids.slice(MAX_TRACKED_CALLS)) rowsById.delete(id);
   }
 
   private foldCandidate(row: ActiveCall, current: ReadonlyMap<number, unknown>): Tracked | undefined {

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { CallEvent, CallFields, CallRecord } from '../domain/call.ts';
 import { findCallerInLog, type CallLogLeg } from '../domain/call-log.ts';
 import { CALLER_LOOKUP, CallerLookup } from '../domain/caller-lookup.ts';
-import { CallTracker } from '../domain/call-tracker.ts';
+import { CallTracker, MAX_TRACKED_CALLS } from '../domain/call-tracker.ts';
 import { Phonebook, type Contact } from '../domain/contact.ts';
 import type { Directory } from '../domain/directory.ts';
 import type { Journal } from '../domain/journal.ts';
@@ -50,6 +50,8 @@ export class CallService {
   private readonly lookup = new CallerLookup();
   private readonly views: CallViews;
   private readonly journals: JournalMerge;
+  /** The last poll listed more calls than are tracked (logged once per episode). */
+  private capped = false;
 
   static forConfig(
     config: Config,
@@ -113,6 +115,13 @@ export class CallService {
   observe(rows: readonly ActiveCall[], directory: Directory): CallEvent[] {
     const { store } = this.options;
     const result = this.tracker.observe(rows, directory);
+    const capped = result.offered > MAX_TRACKED_CALLS;
+    if (capped && !this.capped)
+      this.options.log.warn(
+        { offered: result.offered, tracked: MAX_TRACKED_CALLS },
+        `the PBX lists ${result.offered} calls: tracking the first ${MAX_TRACKED_CALLS}`,
+      );
+    this.capped = capped;
     for (const call of result.started) {
       if (!store.insertCall(this.stored(call))) store.updateCall(this.stored(call)); // restored after a restart
     }

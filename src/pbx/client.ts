@@ -30,6 +30,9 @@ interface Token {
 
 const PAGE_SIZE = 100;
 const MAX_PAGES = 1000; // 100,000 rows: far beyond any PBX, and a bound on a server that never sends a short page
+const MAX_ROWS = MAX_PAGES * PAGE_SIZE;
+/** A day of call log on a very busy PBX is about 20 MB. */
+const MAX_ANSWER_BYTES = 64 * 1048576;
 
 export class PbxClient {
   private readonly base: URL;
@@ -80,8 +83,11 @@ export class PbxClient {
     for (let page = 0; page < MAX_PAGES; page++) {
       const path = `${set}?${encodeQuery({ ...query, $top: String(PAGE_SIZE), $skip: String(page * PAGE_SIZE) })}`;
       const value = pageRows(await this.xapi('GET', path), set);
-      rows.push(...value.map(parseRow));
-      if (value.length < PAGE_SIZE) return rows;
+      if (rows.length + value.length > MAX_ROWS)
+        throw new PbxError('parse', set, `more than ${MAX_ROWS} rows: refused`);
+      for (const row of value) rows.push(parseRow(row)); // no spread: a page can hold 100,000 rows
+      // A short page ends the set; a page longer than $top means paging was ignored: that page is the whole set.
+      if (value.length < PAGE_SIZE || value.length > PAGE_SIZE) return rows;
     }
     throw new PbxError('parse', set, `more than ${MAX_PAGES} pages`);
   }
@@ -175,11 +181,12 @@ export class PbxClient {
         bodyTimeout: this.timeoutMs,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      const text = await response.body.text();
+      const text = await boundedText(response.body, endpoint);
       this.options.onRequest?.(endpoint, response.statusCode, performance.now() - started);
       return { status: response.statusCode, text, headers: response.headers };
     } catch (error) {
       this.options.onRequest?.(endpoint, 0, performance.now() - started);
+      if (error instanceof PbxError) throw error;
       throw networkError(endpoint, error, this.timeoutMs);
     }
   }
@@ -303,6 +310,23 @@ export function pageRows(body: unknown, set: string): unknown[] {
   const value = (body as { value?: unknown } | null)?.value;
   if (!Array.isArray(value)) throw new PbxError('parse', set, 'the answer has no "value" array');
   return value;
+}
+
+/** A response body as text, refused past MAX_ANSWER_BYTES (a PBX answer is never that large; a broken one can be). */
+async function boundedText(body: AsyncIterable<Buffer>, endpoint: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES)
+      throw new PbxError(
+        'parse',
+        endpoint,
+        `the answer is larger than ${MAX_ANSWER_BYTES / 1048576} MB: refused`,
+      );
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function encodeQuery(query: Record<string, string>): string {
