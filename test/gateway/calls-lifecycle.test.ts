@@ -6,7 +6,7 @@ import { nextLocalMidnight } from '../../src/domain/local-day.ts';
 import { CallStore } from '../../src/store/database.ts';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
 import { gatewayConfig, startGateway, TEST_DISCOVERY_TIMING } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 import { mkdtempSync } from 'node:fs';
@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 describe('calls across restarts and midnight', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let extension = '';
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 5, trunks: 2 });
     extension = (await sim.registeredExtensions())[0]!;
   });

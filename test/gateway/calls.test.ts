@@ -4,7 +4,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { CallStore } from '../../src/store/database.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
@@ -28,7 +28,7 @@ interface EventMessage {
 }
 
 describe('calls', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let watch: MqttWatch;
@@ -60,8 +60,8 @@ describe('calls', () => {
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const polls = () => pause(700); // a few 200 ms polls
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 20, ringGroups: 1, queues: 1, trunks: 2 });
     state = await sim.script('GET', 'state');
     registered = await sim.registeredExtensions();

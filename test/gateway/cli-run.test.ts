@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
-import { freePort, Mosquitto } from '../helpers/mosquitto.ts';
+import { freePort, startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
@@ -10,7 +10,7 @@ const CLIENT_SECRET = 'cs-0f9e8d7c-SECRET';
 const MQTT_PASSWORD = 'mq-1a2b3c4d-SECRET';
 
 describe('the gateway as a process', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   const processes: CliProcess[] = [];
 
@@ -34,8 +34,8 @@ describe('the gateway as a process', () => {
     return p;
   };
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never, { users: { gw: MQTT_PASSWORD, watcher: 'watcher-pw' } });
+  before(async () => {
+    broker = await startBroker({ users: { gw: MQTT_PASSWORD, watcher: 'watcher-pw' } });
     sim = await SimHarness.start({
       extensions: 12,
       credentials: { clientId: 'gateway', clientSecret: CLIENT_SECRET },
@@ -87,7 +87,7 @@ describe('the gateway as a process', () => {
     ]);
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(gateway.child.exitCode, null, 'still running without a broker');
-    const late = await startMosquittoOn(t, port);
+    const late = await startBroker({ port });
     try {
       const retained = await waitForRetained(
         `mqtt://127.0.0.1:${port}`,
@@ -174,8 +174,4 @@ async function waitForRetained(
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`retained state incomplete: ${[...retained.keys()].join(', ')}`);
-}
-
-async function startMosquittoOn(t: TestContext, port: number): Promise<Mosquitto | undefined> {
-  return Mosquitto.start(t, { port });
 }

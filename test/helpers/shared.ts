@@ -6,15 +6,35 @@ import type { TestContext } from 'node:test';
 export const SHARED_DIR = fileURLToPath(new URL('../../../shared/', import.meta.url));
 export const IN_CI = process.env.CI === 'true';
 
-/**
- * True when `relative` exists under ../shared. On a laptop without it the test skips with a loud reason;
- * with CI=true a missing component is a failure.
- */
-export function requireShared(t: TestContext, relative: string): string | undefined {
+/** Whether TCX2MQTT_TEST_HIDE (test-only) names `name`: a component, or `shared` for this folder. */
+export function hiddenByEnv(name: string): boolean {
+  return (process.env.TCX2MQTT_TEST_HIDE ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(name);
+}
+
+/** The path of `relative` under ../shared, or undefined when it is absent (or TCX2MQTT_TEST_HIDE names `shared`). */
+export function sharedPath(relative: string): string | undefined {
   const path = `${SHARED_DIR}${relative}`;
-  if (existsSync(path)) return path;
+  return !hiddenByEnv('shared') && existsSync(path) ? path : undefined;
+}
+
+/** undefined when ../shared/`relative` exists, else the reason to skip (for `describe(…, { skip })`); CI: throws. */
+export function withoutShared(relative: string): string | undefined {
+  if (sharedPath(relative)) return undefined;
   const reason = `MISSING ../shared/${relative}: this test needs the project's shared folder`;
   if (IN_CI) throw new Error(reason);
+  return reason;
+}
+
+/**
+ * The path when `relative` exists under ../shared. On a laptop without it the test skips with a loud reason;
+ * with CI=true a missing component is a failure. Inside a test only (a hook's context cannot skip).
+ */
+export function requireShared(t: TestContext, relative: string): string | undefined {
+  const reason = withoutShared(relative);
+  if (!reason) return sharedPath(relative);
   t.skip(reason);
   return undefined;
 }

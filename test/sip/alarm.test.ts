@@ -2,7 +2,7 @@
 // its ctrl_tcp) on 127.0.0.1; commands and results over a real mosquitto.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -10,10 +10,11 @@ import { pcmWav } from '../../src/audio/wav.ts';
 import { createLogger } from '../../src/log.ts';
 import { BaresipCtrl, type BaresipEvent } from '../../src/sip/ctrl-client.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { freePort, Mosquitto, rtpRange } from '../helpers/mosquitto.ts';
+import { freePort, rtpRange, startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
-import { IN_CI, requireShared } from '../helpers/shared.ts';
+import { componentPath, skipWithout } from '../helpers/components.ts';
+import { sharedPath, withoutShared } from '../helpers/shared.ts';
 import { haValidate } from '../helpers/ha-validate.ts';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
 
@@ -84,7 +85,7 @@ class Callee {
       join(dir, 'accounts'),
       `<sip:200@127.0.0.1:${sip}>;regint=0;answermode=manual;audio_codecs=PCMU,PCMA\n`,
     );
-    const child = spawn('/usr/bin/baresip', ['-f', dir], { stdio: 'ignore' });
+    const child = spawn(componentPath('baresip')!, ['-f', dir], { stdio: 'ignore' });
     const ctrl = new BaresipCtrl('127.0.0.1', ctrlPort, createLogger('silent'));
     const callee = new Callee(child, ctrl, sip);
     ctrl.on('event', (event) => callee.onEvent(event));
@@ -116,8 +117,13 @@ class Callee {
   }
 }
 
-describe('alarm calls through baresip', () => {
-  let broker: Mosquitto | undefined;
+const SIP_TESTS = 'skipped: the SIP tests need a real baresip and SIPp';
+const withoutBaresip = skipWithout(['baresip'], SIP_TESTS);
+const withoutSippInfo = withoutShared('sip-lab/uas-info.xml') ?? skipWithout(['baresip', 'sipp'], SIP_TESTS);
+const withoutSippPbx = withoutShared('sip-lab/uas-pbx.xml') ?? skipWithout(['baresip', 'sipp'], SIP_TESTS);
+
+describe('alarm calls through baresip', { skip: withoutBaresip }, () => {
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let callee: Callee;
   let gw: GatewayHarness;
@@ -156,13 +162,8 @@ describe('alarm calls through baresip', () => {
   const waitResult = (since: number, ms = 40_000) =>
     watch.waitFor('the alarm result', () => alarmEvents(since).find((e) => e.event_type === 'result'), ms);
 
-  before(async (t) => {
-    if (!existsSync('/usr/bin/baresip')) {
-      if (IN_CI) throw new Error('MISSING baresip (apt-get install baresip-core)');
-      return;
-    }
-    broker = await Mosquitto.start(t as never);
-    if (!broker) return;
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 3 });
     callee = await Callee.start();
     watch = await MqttWatch.connect(broker.url);
@@ -302,27 +303,21 @@ describe('alarm calls through baresip', () => {
   });
 });
 
-describe('alarm calls confirmed by SIP INFO (SIPp)', () => {
-  let broker: Mosquitto | undefined;
+describe('alarm calls confirmed by SIP INFO (SIPp)', { skip: withoutSippInfo }, () => {
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness | undefined;
   let watch: MqttWatch;
   let sipp: ChildProcess | undefined;
   let ready = false;
 
-  before(async (t) => {
-    const scenario = requireShared(t as never, 'sip-lab/uas-info.xml');
-    if (!scenario) return;
-    if (!existsSync('/usr/bin/sipp') || !existsSync('/usr/bin/baresip')) {
-      if (IN_CI) throw new Error('MISSING sipp or baresip (apt-get install sip-tester baresip-core)');
-      return;
-    }
-    broker = await Mosquitto.start(t as never);
-    if (!broker) return;
+  before(async () => {
+    const scenario = sharedPath('sip-lab/uas-info.xml')!;
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 3 });
     const port = await freePort();
     sipp = spawn(
-      '/usr/bin/sipp',
+      componentPath('sipp')!,
       [
         '-sf',
         scenario,
@@ -432,23 +427,17 @@ it('a missing alarm prompt is a configuration error naming the key (exit 2)', as
   assert.match(run.stderr, /sip\.audio\.towing: cannot read \/nonexistent\/towing\.wav \(ENOENT\)/);
 });
 
-describe('SIP registration at a PBX with digest auth (SIPp)', () => {
-  let broker: Mosquitto | undefined;
+describe('SIP registration at a PBX with digest auth (SIPp)', { skip: withoutSippPbx }, () => {
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   const gateways: GatewayHarness[] = [];
   const sipps: ChildProcess[] = [];
   let scenario: string | undefined;
   let watch: MqttWatch;
 
-  before(async (t) => {
-    scenario = requireShared(t as never, 'sip-lab/uas-pbx.xml');
-    if (!scenario || !existsSync('/usr/bin/sipp') || !existsSync('/usr/bin/baresip')) {
-      if (IN_CI && scenario) throw new Error('MISSING sipp or baresip');
-      scenario = undefined;
-      return;
-    }
-    broker = await Mosquitto.start(t as never);
-    if (!broker) return;
+  before(async () => {
+    scenario = sharedPath('sip-lab/uas-pbx.xml');
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 3 });
     watch = await MqttWatch.connect(broker.url);
   });
@@ -464,7 +453,7 @@ describe('SIP registration at a PBX with digest auth (SIPp)', () => {
     const port = await freePort();
     sipps.push(
       spawn(
-        '/usr/bin/sipp',
+        componentPath('sipp')!,
         [
           '-sf',
           scenario!,

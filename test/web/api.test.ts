@@ -4,7 +4,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { request } from 'undici';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { gatewayConfig, startGateway, startWeb, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 const AUTH = 'dash-token-123';
@@ -24,15 +24,15 @@ async function http(
 }
 
 describe('HTTP API', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let base = '';
   let ext = '';
   const bearer = { authorization: `Bearer ${AUTH}` };
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 6, queues: 1, trunks: 2 });
     ext = (await sim.registeredExtensions())[0]!;
     if (!broker) return;
