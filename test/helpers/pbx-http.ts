@@ -35,23 +35,10 @@ export async function call(
   };
 }
 
-/** A started simulator plus a client holding a client-credentials token. */
-export class SimHarness {
+/** A client of a running simulator (in this process or its own): logins, the xAPI and the /sim scripting API. */
+export class SimClient {
   token = '';
-  constructor(readonly simulator: Simulator) {}
-
-  static async start(options: SimulatorOptions = {}): Promise<SimHarness> {
-    const simulator = new Simulator({ port: 0, autoTick: false, ...options });
-    await simulator.start();
-    const harness = new SimHarness(simulator);
-    // The user login, so that a gateway under test can hold the client token (one active token per client).
-    harness.token = await harness.userToken();
-    return harness;
-  }
-
-  get url(): string {
-    return this.simulator.url;
-  }
+  constructor(readonly url: string) {}
 
   async clientToken(id = 'simulator', secret = 'simulator-secret'): Promise<string> {
     const answer = await call(`${this.url}/connect/token`, {
@@ -117,6 +104,22 @@ export class SimHarness {
     if (answer.status >= 400) throw new Error(`sim ${method} ${path}: ${answer.status} ${answer.text}`);
     return answer.text ? answer.json<T>() : ({} as T);
   }
+}
+
+/** A started simulator in this process plus a client holding a user token. */
+export class SimHarness extends SimClient {
+  constructor(readonly simulator: Simulator) {
+    super(simulator.url);
+  }
+
+  static async start(options: SimulatorOptions = {}): Promise<SimHarness> {
+    const simulator = new Simulator({ port: 0, autoTick: false, ...options });
+    await simulator.start();
+    const harness = new SimHarness(simulator);
+    // The user login, so that a gateway under test can hold the client token (one active token per client).
+    harness.token = await harness.userToken();
+    return harness;
+  }
 
   stop(): Promise<void> {
     return this.simulator.stop();
@@ -125,7 +128,7 @@ export class SimHarness {
 
 /** Every page of a collection, $top=100 and $skip, as a well-behaved client pages. */
 export async function allPages(
-  harness: SimHarness,
+  harness: SimClient,
   set: string,
   query = '',
 ): Promise<Record<string, unknown>[]> {
