@@ -1,5 +1,5 @@
 // `3cx2mqtt run` as shipped: the built CLI, `3cx2mqtt simulate` and a broker, each its own process, default polling;
-// one test per surface a user sees (broker, HTTP, webhook, commands, SIGTERM). Needs `npm run build`.
+// one test per surface a user sees (broker, HTTP, webhook, commands, missed callers, SIGTERM). Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CallRecord } from '../../src/domain/call.ts';
@@ -141,6 +141,39 @@ describe('3cx2mqtt run, end to end', () => {
     await stack.watch.waitFor('the retained extension state', () =>
       stack.latest(`extension/${extension}`)?.includes('"presence":"Away"'),
     );
+  });
+
+  it('a missed trunk call whose ActiveCalls row shows the DID: the missed event carries the real caller', async () => {
+    const caller = '+4930777123';
+    const [, extension] = await stack.sim.registeredExtensions(); // not the one whose presence changed
+    type CallEvent = { event_type: string; call: CallRecord };
+    const callEvents = (simId: number) =>
+      stack.watch.messages
+        .filter((m) => m.topic === '3cx2mqtt/event/call')
+        .map((m) => ({ at: m.at, ...(JSON.parse(m.payload) as CallEvent) }))
+        .filter((e) => e.call.pbx_call_ids.includes(simId));
+    const c = await stack.sim.script<{ id: number }>('POST', 'calls', {
+      from: caller,
+      to: extension,
+      trunk: '10000',
+      show_did: true,
+    });
+    await stack.sim.script('POST', `calls/${c.id}/ring`);
+    await stack.watch.waitFor('the ringing event', () =>
+      callEvents(c.id).some((e) => e.event_type === 'ringing'),
+    );
+    const hungUpAt = Date.now();
+    await stack.sim.script('POST', `calls/${c.id}/hangup`);
+    // CONTRACT §3: the missed event is held until the caller is known, at most 10 s (+ one 2 s calls poll).
+    const missed = await stack.watch.waitFor(
+      'the missed event',
+      () => callEvents(c.id).find((e) => e.event_type === 'missed'),
+      15_000,
+    );
+    assert.equal(missed.call.caller_number, caller, 'the missed event names the caller, not the DID');
+    assert.ok(missed.at - hungUpAt <= 12_000, `missed event ${missed.at - hungUpAt} ms after the hang-up`);
+    const pbx = JSON.parse(stack.latest('pbx')!) as { last_missed_caller: string | null };
+    assert.equal(pbx.last_missed_caller, caller);
   });
 
   // Last: it stops the gateway.
