@@ -1,4 +1,5 @@
-// `3cx2mqtt run`, `check-config` and `demo` as processes: signals, exit codes, late brokers, refused logins, secrets.
+// `3cx2mqtt run` and `check-config` as processes: signals, exit codes, late brokers, refused logins, secrets.
+// (`demo` as a process: test/e2e/demo.test.ts.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
@@ -139,22 +140,6 @@ describe('the gateway as a process', () => {
     assert.match(refused.stderr, /PBX .*FAILED .*client credentials \(client_id gateway\)/);
     assert.match(refused.stderr, /MQTT .*FAILED/);
     assert.ok(!(refused.stdout + refused.stderr).includes('NOPE-'));
-  });
-
-  it('demo: simulator, embedded broker and gateway in one process', async (t: TestContext) => {
-    if (!broker) return t.skip();
-    const demo = start(['demo', '--traffic', 'busy']);
-    const [, url] = await demo.waitForOutput(/MQTT broker\s+(mqtt:\/\/127\.0\.0\.1:\d+)/);
-    assert.match(demo.stdout, /mosquitto_sub -h 127\.0\.0\.1 -p \d+ -v -t '3cx2mqtt\/#'/);
-    const retained = await waitForRetained(
-      url!,
-      (r) =>
-        [...r.keys()].filter((k) => k.startsWith('3cx2mqtt/extension/')).length === 25 &&
-        [...r.keys()].some((k) => k.startsWith('homeassistant/device/')),
-    );
-    assert.ok(retained.get('3cx2mqtt/pbx')!.includes('"system_status":"ONLINE"'));
-    demo.kill('SIGINT');
-    assert.equal((await demo.exited).code, 0);
   });
 });
 
