@@ -70,7 +70,11 @@ describe('caller information', () => {
       [contact.number, contact.name, true],
     );
     await sim.script('POST', `calls/${c.id}/answer`);
-    await new Promise((r) => setTimeout(r, 600));
+    await watch.waitFor('the answered event', () =>
+      watch
+        .since(start)
+        .some((m) => m.topic === '3cx2mqtt/event/call' && m.payload.includes('"event_type":"answered"')),
+    );
     await sim.script('POST', `calls/${c.id}/hangup`);
     const recording = (
       await sim.xapiJson(

@@ -57,8 +57,8 @@ describe('calls', () => {
     watch.waitFor(what, () => check() || undefined, ms);
   const ended = async (simId: number) =>
     (await wait(`call ${simId} in calls/recent`, () => bySimId(list('recent'), simId))) as CallRecord;
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const polls = () => pause(700); // a few 200 ms polls
+  // Two ActiveCalls polls since now: the gateway has seen the PBX as it is at this point.
+  const polls = () => sim.polled(/^\/xapi\/v1\/ActiveCalls$/);
 
   before(async () => {
     broker = await startBroker();
@@ -276,7 +276,7 @@ describe('calls', () => {
     await act(c.id, 'answer');
     await wait('active', () => pbx().call_state === 'active');
     await sim.script('POST', 'clock', { advance_seconds: 300 });
-    await pause(1500);
+    await polls();
     assert.equal(pbx().call_state, 'active');
     assert.equal(bySimId(list('active'), c.id)!.status, 'talking');
     await act(c.id, 'hangup');
@@ -312,7 +312,7 @@ describe('calls', () => {
     const start = Date.now();
     await sim.script('POST', 'fault', { mode: '503' });
     await wait('offline', () => watch.latest().get('3cx2mqtt/pbx/availability') === 'offline');
-    await pause(1000);
+    await polls(); // failing ones: the outage lasts a while
     await sim.script('DELETE', 'fault');
     await wait('online', () => watch.latest().get('3cx2mqtt/pbx/availability') === 'online');
     await polls();
@@ -353,6 +353,7 @@ describe('calls', () => {
     if (!broker) return t.skip();
     const before = { pbx: pbx(), recent: list('recent'), missed: list('missed') };
     await gw.stop();
+    const restartedAt = Date.now();
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         polling: { calls: '200ms', presence: '500ms', trunks: '500ms' },
@@ -360,7 +361,12 @@ describe('calls', () => {
         history: { database },
       }),
     );
-    await pause(2000);
+    await wait('the restarted gateway to publish its state', () =>
+      ['pbx', 'calls/recent', 'calls/missed'].every((topic) =>
+        watch.since(restartedAt).some((m) => m.topic === `3cx2mqtt/${topic}`),
+      ),
+    );
+    await polls();
     const restarted = await retainedOn(broker.url);
     const after = JSON.parse(restarted.get('3cx2mqtt/pbx')!) as PbxFields;
     assert.deepEqual(

@@ -6,6 +6,7 @@ import { CliProcess, writeConfig } from '../helpers/cli.ts';
 import { freePort, startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const CLIENT_SECRET = 'cs-0f9e8d7c-SECRET';
 const MQTT_PASSWORD = 'mq-1a2b3c4d-SECRET';
@@ -58,8 +59,13 @@ describe('the gateway as a process', () => {
       20_000,
     );
     // A refused broker login and PBX outage make the gateway log errors too: none may carry a secret.
+    const since = (await sim.requests()).at(-1)?.seq ?? 0;
     await sim.script('POST', 'fault', { mode: '500', count: 4 });
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitUntil(
+      'the gateway to meet the 4 failures',
+      async () => (await sim.requests(since)).filter((r) => r.fault === '500').length >= 4,
+    );
+    await gateway.waitForOutput(/PBX poll failed/);
     const stopAt = Date.now();
     gateway.kill('SIGTERM');
     const { code, at } = await gateway.exited;
@@ -86,7 +92,8 @@ describe('the gateway as a process', () => {
       '--config',
       config({ mqtt: { url: `mqtt://127.0.0.1:${port}`, username: null, password: null } }),
     ]);
-    await new Promise((r) => setTimeout(r, 2000));
+    // Two refused connection attempts, and it keeps trying.
+    await gateway.waitForOutput(/"msg":"MQTT error"[\s\S]*"msg":"MQTT error"/);
     assert.equal(gateway.child.exitCode, null, 'still running without a broker');
     const late = await startBroker({ port });
     try {

@@ -96,10 +96,11 @@ describe('commands', () => {
 
   it('ignores the retained command that was waiting on the broker', async (t: TestContext) => {
     if (!broker) return t.skip();
-    await new Promise((r) => setTimeout(r, 500));
+    await watch.waitFor('the retained command to be seen and ignored', () =>
+      gw.logLines.some((l) => l.includes('ignored a retained command')),
+    );
     assert.deepEqual(await requests('/xapi/v1/Users/Pbx.MakeCall', 0), [], 'nothing dialled');
     assert.ok(!watch.messages.some((m) => m.topic === '3cx2mqtt/bridge/response'));
-    assert.ok(gw.logLines.some((l) => l.includes('ignored a retained command')));
   });
 
   it('sets presence to a profile the user has, and shows it at once', async (t: TestContext) => {

@@ -93,8 +93,13 @@ describe('gateway resilience', () => {
     if (!broker) return t.skip();
     const expected = await retainedOn(broker.url);
     assert.ok(expected.size > 60);
+    const lost = gw.logLines.filter((l) => l.includes('MQTT connection lost')).length;
     await broker.kill();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Down until the gateway has noticed, so that it reconnects to an empty broker.
+    await watch.waitFor(
+      'the gateway to notice',
+      () => gw.logLines.filter((l) => l.includes('MQTT connection lost')).length > lost,
+    );
     await broker.restart();
     const restartedAt = Date.now();
     let restored: Map<string, string> = new Map();

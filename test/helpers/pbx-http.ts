@@ -1,6 +1,7 @@
 // Test helper: talks HTTPS to a simulator (self-signed certificate) the way a client of the real PBX would.
 import { Agent, request } from 'undici';
 import { Simulator, type SimulatorOptions } from '../../src/sim/simulator.ts';
+import { waitUntil } from './wait.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -33,6 +34,15 @@ export async function call(
     body,
     json: <T>() => JSON.parse(text) as T,
   };
+}
+
+export interface SimRequest {
+  seq: number;
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  fault?: string;
 }
 
 /** A client of a running simulator (in this process or its own): logins, the xAPI and the /sim scripting API. */
@@ -103,6 +113,25 @@ export class SimClient {
     });
     if (answer.status >= 400) throw new Error(`sim ${method} ${path}: ${answer.status} ${answer.text}`);
     return answer.text ? answer.json<T>() : ({} as T);
+  }
+
+  /** The simulator's log of the requests it answered after request number `since`. */
+  async requests(since = 0): Promise<SimRequest[]> {
+    return (await this.script<{ requests: SimRequest[] }>('GET', `requests?since=${since}`)).requests;
+  }
+
+  /**
+   * Waits until the simulator has answered `count` more requests matching `path` than before the call: proof that a
+   * polling client polled since (and, from the second on, handled the first answer). Faulted requests count too.
+   */
+  async polled(path: RegExp, count = 2, timeoutMs = 10_000): Promise<void> {
+    const since = (await this.requests()).at(-1)?.seq ?? 0;
+    await waitUntil(
+      `${count} requests matching ${path}`,
+      async () => (await this.requests(since)).filter((r) => path.test(r.path)).length >= count,
+      timeoutMs,
+      100,
+    );
   }
 }
 

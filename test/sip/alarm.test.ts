@@ -16,6 +16,7 @@ import { SimHarness } from '../helpers/pbx-http.ts';
 import { componentPath, skipWithout } from '../helpers/components.ts';
 import { sharedPath, withoutShared } from '../helpers/shared.ts';
 import { haValidate } from '../helpers/ha-validate.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
 
 /** The `sip:` section for a gateway whose baresip calls `account.domain` on loopback (ports free, RTP range given). */
@@ -90,7 +91,7 @@ class Callee {
     const callee = new Callee(child, ctrl, sip);
     ctrl.on('event', (event) => callee.onEvent(event));
     ctrl.start();
-    for (let i = 0; i < 100 && !ctrl.connected; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the callee baresip on ctrl_tcp', () => ctrl.connected, 5000);
     return callee;
   }
 
@@ -265,7 +266,7 @@ describe('alarm calls through baresip', { skip: withoutBaresip }, () => {
     const refused = await command('pbx/alarm_call/set', { type: 'towing', numbers: ['+4917612345678'] });
     assert.equal(refused.ok, false);
     assert.match(refused.error!, /not allowed/);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500); // nothing may ring meanwhile
     assert.equal(callee.incoming.length, before);
   });
 
@@ -367,7 +368,9 @@ describe('alarm calls confirmed by SIP INFO (SIPp)', { skip: withoutSippInfo }, 
 
   it('ignores the retained command, then confirms by SIP INFO "1"', async (t: TestContext) => {
     if (!ready) return t.skip('no sipp, baresip or mosquitto');
-    await new Promise((r) => setTimeout(r, 1000));
+    await watch.waitFor('the retained command to be seen and ignored', () =>
+      gw?.logLines.some((l) => l.includes('ignored a retained command')),
+    );
     assert.ok(
       !watch.messages.some((m) => m.topic === 'info/event/alarm_call' || m.topic === 'info/bridge/response'),
       'the retained command did not run',
