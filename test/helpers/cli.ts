@@ -16,8 +16,10 @@ export const CLI = join(ROOT, 'dist', 'cli.js');
 export function writeConfig(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-cli-'));
   const path = join(dir, 'config.yaml');
-  // Each run its own database unless the test names one.
-  writeFileSync(path, stringify({ history: { database: join(dir, 'calls.db') }, ...config }));
+  // Each run its own database, and its dashboard on a free port (not 8080, which a parallel test file or a demo
+  // may hold), unless the test names them.
+  const defaults = { history: { database: join(dir, 'calls.db') }, web: { listen: '127.0.0.1:0' } };
+  writeFileSync(path, stringify({ ...defaults, ...config }));
   return path;
 }
 
