@@ -38,10 +38,11 @@ describe('commands', () => {
    */
   async function command(topic: string, payload: string | Record<string, unknown>): Promise<Response> {
     if (typeof payload === 'string') {
-      const start = Date.now();
+      // By position, not time: the previous answer can arrive in the same millisecond as this publish.
+      const seen = watch.messages.length;
       await watch.publish(`3cx2mqtt/${topic}`, payload);
       return watch.waitFor(`the answer to ${topic}`, () => {
-        const answer = watch.since(start).find((m) => m.topic === '3cx2mqtt/bridge/response');
+        const answer = watch.messages.slice(seen).find((m) => m.topic === '3cx2mqtt/bridge/response');
         return answer ? (JSON.parse(answer.payload) as Response) : undefined;
       });
     }
