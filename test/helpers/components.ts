@@ -1,4 +1,4 @@
-// Test helper: the external programs tests drive, found at fixed paths. TCX2MQTT_TEST_HIDE (test-only, e.g.
+// Test helper: the external programs tests drive, found at fixed paths. TEST_HIDE_COMPONENTS (test-only, e.g.
 // `mosquitto,baresip,sipp,chromium,python3,shared`) makes them look absent, to rehearse a machine with only Node.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ export function componentPath(name: Component): string | undefined {
 }
 
 function absence(name: Component): string {
-  return hiddenByEnv(name) ? 'hidden by TCX2MQTT_TEST_HIDE' : COMPONENTS[name].install;
+  return hiddenByEnv(name) ? 'hidden by TEST_HIDE_COMPONENTS' : COMPONENTS[name].install;
 }
 
 /**

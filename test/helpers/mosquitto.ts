@@ -74,7 +74,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<TestBrok
     sayOncePerRun('broker', `MQTT tests: using mosquitto (${binary})`);
     return MosquittoProcess.start(binary, options);
   }
-  const why = hiddenByEnv('mosquitto') ? 'mosquitto hidden by TCX2MQTT_TEST_HIDE' : 'mosquitto not installed';
+  const why = hiddenByEnv('mosquitto')
+    ? 'mosquitto hidden by TEST_HIDE_COMPONENTS'
+    : 'mosquitto not installed';
   if (IN_CI)
     throw new Error(`MISSING mosquitto (apt-get install mosquitto mosquitto-clients): ${why}, CI=true`);
   sayOncePerRun('broker', `MQTT tests: using embedded aedes (${why})`);

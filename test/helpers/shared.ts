@@ -6,15 +6,18 @@ import type { TestContext } from 'node:test';
 export const SHARED_DIR = fileURLToPath(new URL('../../../shared/', import.meta.url));
 export const IN_CI = process.env.CI === 'true';
 
-/** Whether TCX2MQTT_TEST_HIDE (test-only) names `name`: a component, or `shared` for this folder. */
+/**
+ * Whether TEST_HIDE_COMPONENTS (test-only) names `name`: a component, or `shared` for this folder. Not a TCX2MQTT_
+ * name: the gateway reads every TCX2MQTT_* variable as configuration and refuses unknown ones.
+ */
 export function hiddenByEnv(name: string): boolean {
-  return (process.env.TCX2MQTT_TEST_HIDE ?? '')
+  return (process.env.TEST_HIDE_COMPONENTS ?? '')
     .split(',')
     .map((s) => s.trim())
     .includes(name);
 }
 
-/** The path of `relative` under ../shared, or undefined when it is absent (or TCX2MQTT_TEST_HIDE names `shared`). */
+/** The path of `relative` under ../shared, or undefined when it is absent (or TEST_HIDE_COMPONENTS names `shared`). */
 export function sharedPath(relative: string): string | undefined {
   const path = `${SHARED_DIR}${relative}`;
   return !hiddenByEnv('shared') && existsSync(path) ? path : undefined;
