@@ -49,8 +49,10 @@ describe('gateway resilience', () => {
         await sim.script<{ requests: { seq: number; fault?: string; time: string }[] }>('GET', 'requests')
       ).requests.filter((r) => r.fault === mode && Date.parse(r.time) >= start - 1000);
       assert.ok(failures.length >= 3, `only ${failures.length} failed requests before offline`);
-      const pbx = JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string };
-      assert.equal(pbx.system_status, 'OFFLINE');
+      // pbx and pbx/availability are separate messages: wait for the other one rather than race it.
+      const systemStatus = () =>
+        (JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string }).system_status;
+      await watch.waitFor('pbx system_status OFFLINE', () => systemStatus() === 'OFFLINE', 5000);
       assert.deepEqual(
         watch.since(start).filter((m) => m.topic.startsWith('3cx2mqtt/extension/')),
         [],
@@ -67,10 +69,7 @@ describe('gateway resilience', () => {
             .some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'online'),
         mode === 'hang' ? 30_000 : 15_000,
       );
-      assert.equal(
-        (JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string }).system_status,
-        'ONLINE',
-      );
+      await watch.waitFor('pbx system_status ONLINE', () => systemStatus() === 'ONLINE', 5000);
     });
   }
 
