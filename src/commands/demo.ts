@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { validateConfig } from '../config/load.ts';
 import { redactUrl } from '../config/redact.ts';
 import { createLogger } from '../log.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { runGateway } from './run.ts';
 
@@ -39,23 +39,12 @@ async function listen(server: Server, port: number): Promise<number> {
 }
 
 /** An embedded broker on 1883, or on a free port when 1883 is taken (a local mosquitto, say). */
-async function startBroker(): Promise<{ url: string; port: number; close: () => Promise<void> }> {
-  const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
-  let port: number;
+async function startBroker(): Promise<EmbeddedBroker> {
   try {
-    port = await listen(server, 1883);
+    return await startEmbeddedBroker({ port: 1883 });
   } catch {
-    port = await listen(server, 0);
+    return startEmbeddedBroker({ port: 0 });
   }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => broker.close(() => resolve()));
-      }),
-  };
 }
 
 export async function runDemo(options: DemoOptions): Promise<number> {

@@ -3,19 +3,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 describe('caller information', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let watch: MqttWatch;
   let contact: { number: string; name: string };
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 5, trunks: 2 });
     const first = (await sim.xapiJson('Contacts?$top=1')).value[0]!;
     contact = {
@@ -70,7 +70,11 @@ describe('caller information', () => {
       [contact.number, contact.name, true],
     );
     await sim.script('POST', `calls/${c.id}/answer`);
-    await new Promise((r) => setTimeout(r, 600));
+    await watch.waitFor('the answered event', () =>
+      watch
+        .since(start)
+        .some((m) => m.topic === '3cx2mqtt/event/call' && m.payload.includes('"event_type":"answered"')),
+    );
     await sim.script('POST', `calls/${c.id}/hangup`);
     const recording = (
       await sim.xapiJson(

@@ -6,7 +6,7 @@ import { nextLocalMidnight } from '../../src/domain/local-day.ts';
 import { CallStore } from '../../src/store/database.ts';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
 import { gatewayConfig, startGateway, TEST_DISCOVERY_TIMING } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 import { mkdtempSync } from 'node:fs';
@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 describe('calls across restarts and midnight', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let extension = '';
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 5, trunks: 2 });
     extension = (await sim.registeredExtensions())[0]!;
   });
@@ -80,6 +80,10 @@ describe('calls across restarts and midnight', () => {
 
   it('kill -9 mid-call, then restart: the call is neither lost nor counted twice', async (t: TestContext) => {
     if (!broker) return t.skip();
+    // Its own PBX: a gateway starting with an empty database reconciles the last minutes of the call log, which
+    // would hold the call of the test above once it is older than the 15 s settle time (a busy machine gets there).
+    const sim = await SimHarness.start({ extensions: 5, trunks: 2 });
+    const extension = (await sim.registeredExtensions())[0]!;
     const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-kill-'));
     const database = join(dir, 'calls.db');
     const config = writeConfig({
@@ -150,6 +154,7 @@ describe('calls across restarts and midnight', () => {
     } finally {
       first.kill();
       await watch.close();
+      await sim.stop();
     }
   });
 });

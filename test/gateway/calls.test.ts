@@ -4,7 +4,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { CallStore } from '../../src/store/database.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
@@ -28,7 +28,7 @@ interface EventMessage {
 }
 
 describe('calls', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let watch: MqttWatch;
@@ -57,11 +57,11 @@ describe('calls', () => {
     watch.waitFor(what, () => check() || undefined, ms);
   const ended = async (simId: number) =>
     (await wait(`call ${simId} in calls/recent`, () => bySimId(list('recent'), simId))) as CallRecord;
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const polls = () => pause(700); // a few 200 ms polls
+  // Two ActiveCalls polls since now: the gateway has seen the PBX as it is at this point.
+  const polls = () => sim.polled(/^\/xapi\/v1\/ActiveCalls$/);
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 20, ringGroups: 1, queues: 1, trunks: 2 });
     state = await sim.script('GET', 'state');
     registered = await sim.registeredExtensions();
@@ -136,7 +136,8 @@ describe('calls', () => {
     await polls();
     await act(vm.id, 'voicemail');
     await wait('voicemail event', () => events(start).some((e) => e.event_type === 'voicemail'));
-    assert.notEqual(pbx().call_state, 'ringing');
+    // The event and the pbx state are separate messages: wait for the state rather than race it.
+    await wait('no longer ringing once voicemail picked up', () => pbx().call_state !== 'ringing');
     await act(vm.id, 'hangup');
     const v = await ended(vm.id);
     assert.equal(v.outcome, 'voicemail');
@@ -276,7 +277,7 @@ describe('calls', () => {
     await act(c.id, 'answer');
     await wait('active', () => pbx().call_state === 'active');
     await sim.script('POST', 'clock', { advance_seconds: 300 });
-    await pause(1500);
+    await polls();
     assert.equal(pbx().call_state, 'active');
     assert.equal(bySimId(list('active'), c.id)!.status, 'talking');
     await act(c.id, 'hangup');
@@ -312,7 +313,7 @@ describe('calls', () => {
     const start = Date.now();
     await sim.script('POST', 'fault', { mode: '503' });
     await wait('offline', () => watch.latest().get('3cx2mqtt/pbx/availability') === 'offline');
-    await pause(1000);
+    await polls(); // failing ones: the outage lasts a while
     await sim.script('DELETE', 'fault');
     await wait('online', () => watch.latest().get('3cx2mqtt/pbx/availability') === 'online');
     await polls();
@@ -351,8 +352,12 @@ describe('calls', () => {
 
   it('counters, recent and missed lists survive a restart', async (t: TestContext) => {
     if (!broker) return t.skip();
+    // The call-log reads after the last calls have added what they add (recordings, real callers): the lists are
+    // final before the restart, else the restarted gateway's first read adds it and the lists differ.
+    await sim.polled(/GetCallLogData/, 3, 15_000);
     const before = { pbx: pbx(), recent: list('recent'), missed: list('missed') };
     await gw.stop();
+    const restartedAt = Date.now();
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         polling: { calls: '200ms', presence: '500ms', trunks: '500ms' },
@@ -360,7 +365,12 @@ describe('calls', () => {
         history: { database },
       }),
     );
-    await pause(2000);
+    await wait('the restarted gateway to publish its state', () =>
+      ['pbx', 'calls/recent', 'calls/missed'].every((topic) =>
+        watch.since(restartedAt).some((m) => m.topic === `3cx2mqtt/${topic}`),
+      ),
+    );
+    await polls();
     const restarted = await retainedOn(broker.url);
     const after = JSON.parse(restarted.get('3cx2mqtt/pbx')!) as PbxFields;
     assert.deepEqual(

@@ -1,16 +1,18 @@
-// `3cx2mqtt run`, `check-config` and `demo` as processes: signals, exit codes, late brokers, refused logins, secrets.
+// `3cx2mqtt run` and `check-config` as processes: signals, exit codes, late brokers, refused logins, secrets.
+// (`demo` as a process: test/e2e/demo.test.ts.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
-import { freePort, Mosquitto } from '../helpers/mosquitto.ts';
+import { freePort, startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const CLIENT_SECRET = 'cs-0f9e8d7c-SECRET';
 const MQTT_PASSWORD = 'mq-1a2b3c4d-SECRET';
 
 describe('the gateway as a process', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   const processes: CliProcess[] = [];
 
@@ -34,8 +36,8 @@ describe('the gateway as a process', () => {
     return p;
   };
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never, { users: { gw: MQTT_PASSWORD, watcher: 'watcher-pw' } });
+  before(async () => {
+    broker = await startBroker({ users: { gw: MQTT_PASSWORD, watcher: 'watcher-pw' } });
     sim = await SimHarness.start({
       extensions: 12,
       credentials: { clientId: 'gateway', clientSecret: CLIENT_SECRET },
@@ -57,8 +59,13 @@ describe('the gateway as a process', () => {
       20_000,
     );
     // A refused broker login and PBX outage make the gateway log errors too: none may carry a secret.
+    const since = (await sim.requests()).at(-1)?.seq ?? 0;
     await sim.script('POST', 'fault', { mode: '500', count: 4 });
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitUntil(
+      'the gateway to meet the 4 failures',
+      async () => (await sim.requests(since)).filter((r) => r.fault === '500').length >= 4,
+    );
+    await gateway.waitForOutput(/PBX poll failed/);
     const stopAt = Date.now();
     gateway.kill('SIGTERM');
     const { code, at } = await gateway.exited;
@@ -85,9 +92,10 @@ describe('the gateway as a process', () => {
       '--config',
       config({ mqtt: { url: `mqtt://127.0.0.1:${port}`, username: null, password: null } }),
     ]);
-    await new Promise((r) => setTimeout(r, 2000));
+    // Two refused connection attempts, and it keeps trying.
+    await gateway.waitForOutput(/"msg":"MQTT error"[\s\S]*"msg":"MQTT error"/);
     assert.equal(gateway.child.exitCode, null, 'still running without a broker');
-    const late = await startMosquittoOn(t, port);
+    const late = await startBroker({ port });
     try {
       const retained = await waitForRetained(
         `mqtt://127.0.0.1:${port}`,
@@ -140,22 +148,6 @@ describe('the gateway as a process', () => {
     assert.match(refused.stderr, /MQTT .*FAILED/);
     assert.ok(!(refused.stdout + refused.stderr).includes('NOPE-'));
   });
-
-  it('demo: simulator, embedded broker and gateway in one process', async (t: TestContext) => {
-    if (!broker) return t.skip();
-    const demo = start(['demo', '--traffic', 'busy']);
-    const [, url] = await demo.waitForOutput(/MQTT broker\s+(mqtt:\/\/127\.0\.0\.1:\d+)/);
-    assert.match(demo.stdout, /mosquitto_sub -h 127\.0\.0\.1 -p \d+ -v -t '3cx2mqtt\/#'/);
-    const retained = await waitForRetained(
-      url!,
-      (r) =>
-        [...r.keys()].filter((k) => k.startsWith('3cx2mqtt/extension/')).length === 25 &&
-        [...r.keys()].some((k) => k.startsWith('homeassistant/device/')),
-    );
-    assert.ok(retained.get('3cx2mqtt/pbx')!.includes('"system_status":"ONLINE"'));
-    demo.kill('SIGINT');
-    assert.equal((await demo.exited).code, 0);
-  });
 });
 
 async function waitForRetained(
@@ -174,8 +166,4 @@ async function waitForRetained(
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`retained state incomplete: ${[...retained.keys()].join(', ')}`);
-}
-
-async function startMosquittoOn(t: TestContext, port: number): Promise<Mosquitto | undefined> {
-  return Mosquitto.start(t, { port });
 }

@@ -4,8 +4,9 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { haValidate } from '../helpers/ha-validate.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
+import { sleep } from '../helpers/wait.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 interface Response {
@@ -17,7 +18,7 @@ interface Response {
 }
 
 describe('commands', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let watch: MqttWatch;
@@ -38,10 +39,11 @@ describe('commands', () => {
    */
   async function command(topic: string, payload: string | Record<string, unknown>): Promise<Response> {
     if (typeof payload === 'string') {
-      const start = Date.now();
+      // By position, not time: the previous answer can arrive in the same millisecond as this publish.
+      const seen = watch.messages.length;
       await watch.publish(`3cx2mqtt/${topic}`, payload);
       return watch.waitFor(`the answer to ${topic}`, () => {
-        const answer = watch.since(start).find((m) => m.topic === '3cx2mqtt/bridge/response');
+        const answer = watch.messages.slice(seen).find((m) => m.topic === '3cx2mqtt/bridge/response');
         return answer ? (JSON.parse(answer.payload) as Response) : undefined;
       });
     }
@@ -57,8 +59,8 @@ describe('commands', () => {
     return rest;
   }
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 6 });
     const user = (
       await sim.xapiJson(
@@ -96,7 +98,7 @@ describe('commands', () => {
 
   it('ignores the retained command that was waiting on the broker', async (t: TestContext) => {
     if (!broker) return t.skip();
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500); // a stored retained command would arrive at once: none may in this time
     assert.deepEqual(await requests('/xapi/v1/Users/Pbx.MakeCall', 0), [], 'nothing dialled');
     assert.ok(!watch.messages.some((m) => m.topic === '3cx2mqtt/bridge/response'));
     // Over MQTT 5 the broker does not even deliver it (retain handling 2): see retained-commands.test.ts.

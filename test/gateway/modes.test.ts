@@ -3,19 +3,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { haValidate } from '../helpers/ha-validate.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 type Overrides = Parameters<typeof gatewayConfig>[2];
 
 describe('gateway modes', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let extensions: string[] = [];
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 8, ringGroups: 1, queues: 1, trunks: 1 });
     extensions = (await sim.script<{ extensions: string[] }>('GET', 'state')).extensions;
   });
@@ -33,12 +33,30 @@ describe('gateway modes', () => {
     const gw = startGateway(gatewayConfig(sim, broker!.url, overrides));
     try {
       await watch.waitFor('the gateway to publish', () => ready(watch.latest()), 15_000);
-      await new Promise((r) => setTimeout(r, 1000)); // let the start-up cleanup finish
+      const enabled = overrides?.homeassistant?.enabled !== false;
+      await watch.waitFor('the start-up discovery clean-up', () => startUpDone(gw, watch, enabled), 15_000);
     } finally {
       await gw.stop();
       await watch.close(); // its recorded messages stay readable
     }
     return { gw, watch };
+  }
+
+  /**
+   * The start-up clean-up is over: the scan of retained configs ended, and either the stale configs it announced
+   * are cleared, or (nothing stale) its discovery went out live.
+   */
+  function startUpDone(gw: GatewayHarness, watch: MqttWatch, enabled: boolean): boolean {
+    const scanned = gw.logLines.find((l) => l.includes('scanned retained discovery configs'));
+    if (!scanned) return false;
+    const clearing = gw.logLines.find((l) => l.includes('clearing discovery configs no longer produced'));
+    if (clearing) {
+      const { migrated, removed } = JSON.parse(clearing) as { migrated: number; removed: number };
+      const emptied = new Set(watch.messages.filter((m) => m.payload === '').map((m) => m.topic));
+      return emptied.size >= migrated + removed;
+    }
+    const live = watch.messages.some((m) => !m.retained && m.topic.startsWith('homeassistant/'));
+    return enabled ? live : true;
   }
 
   async function wipe(): Promise<void> {

@@ -2,18 +2,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 describe('gateway resilience', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let watch: MqttWatch;
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 30, tokenTtlSeconds: 3600 });
     if (!broker) return;
     watch = await MqttWatch.connect(broker.url);
@@ -49,8 +49,10 @@ describe('gateway resilience', () => {
         await sim.script<{ requests: { seq: number; fault?: string; time: string }[] }>('GET', 'requests')
       ).requests.filter((r) => r.fault === mode && Date.parse(r.time) >= start - 1000);
       assert.ok(failures.length >= 3, `only ${failures.length} failed requests before offline`);
-      const pbx = JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string };
-      assert.equal(pbx.system_status, 'OFFLINE');
+      // pbx and pbx/availability are separate messages: wait for the other one rather than race it.
+      const systemStatus = () =>
+        (JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string }).system_status;
+      await watch.waitFor('pbx system_status OFFLINE', () => systemStatus() === 'OFFLINE', 5000);
       assert.deepEqual(
         watch.since(start).filter((m) => m.topic.startsWith('3cx2mqtt/extension/')),
         [],
@@ -67,10 +69,7 @@ describe('gateway resilience', () => {
             .some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'online'),
         mode === 'hang' ? 30_000 : 15_000,
       );
-      assert.equal(
-        (JSON.parse(watch.latest().get('3cx2mqtt/pbx')!) as { system_status: string }).system_status,
-        'ONLINE',
-      );
+      await watch.waitFor('pbx system_status ONLINE', () => systemStatus() === 'ONLINE', 5000);
     });
   }
 
@@ -93,8 +92,13 @@ describe('gateway resilience', () => {
     if (!broker) return t.skip();
     const expected = await retainedOn(broker.url);
     assert.ok(expected.size > 60);
+    const lost = gw.logLines.filter((l) => l.includes('MQTT connection lost')).length;
     await broker.kill();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Down until the gateway has noticed, so that it reconnects to an empty broker.
+    await watch.waitFor(
+      'the gateway to notice',
+      () => gw.logLines.filter((l) => l.includes('MQTT connection lost')).length > lost,
+    );
     await broker.restart();
     const restartedAt = Date.now();
     let restored: Map<string, string> = new Map();

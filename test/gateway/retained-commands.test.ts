@@ -35,6 +35,11 @@ interface Setup {
 async function setUp(t: TestContext, started: Partial<Setup>, protocolVersion?: 4 | 5): Promise<void> {
   const broker = (started.broker = await Mosquitto.start(t));
   if (!broker) return;
+  if (broker.kind === 'aedes' && protocolVersion !== 4) {
+    // Only outside CI: there mosquitto is mandatory.
+    console.log('# SKIP MQTT 5 retained-command tests: they need mosquitto (aedes speaks MQTT 3.1.1 only)');
+    return;
+  }
   const sim = (started.sim = await SimHarness.start({ extensions: 4 }));
   const ext = (started.ext = (await sim.registeredExtensions())[0]!);
   const seeder = await MqttWatch.connect(broker.url, []);

@@ -3,18 +3,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { haValidate } from '../helpers/ha-validate.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { sleep } from '../helpers/wait.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch, retainedOn } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 describe('gateway state on a fresh broker', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let watch: MqttWatch;
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 150, ringGroups: 2, queues: 2, trunks: 2 });
     if (!broker) return;
     watch = await MqttWatch.connect(broker.url);
@@ -146,7 +147,7 @@ describe('gateway state on a fresh broker', () => {
   it('sends a presence change within one presence interval, and nothing while nothing changes', async (t) => {
     if (!broker) return t.skip();
     const quietFrom = Date.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    await sleep(10_000); // on purpose: nothing may be published while nothing changes
     const noise = watch.since(quietFrom);
     assert.deepEqual(
       noise.map((m) => m.topic),

@@ -7,16 +7,16 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { generate } from 'selfsigned';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
 import { gatewayConfig, startGateway } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 describe('MQTT over TLS', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let caFile = '';
 
-  before(async (t) => {
+  before(async () => {
     const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
       keyType: 'ec',
       curve: 'P-256',
@@ -25,7 +25,7 @@ describe('MQTT over TLS', () => {
     });
     caFile = join(mkdtempSync(join(tmpdir(), '3cx2mqtt-tls-')), 'broker.pem');
     writeFileSync(caFile, pems.cert);
-    broker = await Mosquitto.start(t as never, { tls: { cert: pems.cert, key: pems.private } });
+    broker = await startBroker({ tls: { cert: pems.cert, key: pems.private } });
     sim = await SimHarness.start({ extensions: 3 });
   });
   after(async () => {

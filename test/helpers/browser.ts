@@ -1,20 +1,18 @@
 // Test helper: Debian's Chromium driven by playwright-core (never a downloaded browser).
-import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { IN_CI } from './shared.ts';
+import { componentPath, skipWithout } from './components.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** For `describe(…, { skip: withoutChromium })`: the reason to skip, undefined when Chromium is there (CI: throws). */
+export const withoutChromium = (): string | undefined =>
+  skipWithout(['chromium'], 'skipped: the browser tests need a real Chromium');
 
-export async function launchChromium(t: TestContext): Promise<Browser | undefined> {
-  if (!existsSync(CHROMIUM)) {
-    const reason = 'MISSING chromium (apt-get install chromium): this test needs a real browser';
-    if (IN_CI) throw new Error(reason);
-    t.skip(reason);
-    return undefined;
-  }
+/** Chromium, or undefined when it is not installed (the argument is ignored: callers of the old signature pass one). */
+export async function launchChromium(_unused?: TestContext): Promise<Browser | undefined> {
+  const executablePath = componentPath('chromium');
+  if (!executablePath) return undefined;
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     // Without the background-networking flags Chromium tries the internet this machine does not have.
     args: [
       '--no-sandbox',

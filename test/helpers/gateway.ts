@@ -13,6 +13,7 @@ import type { SipService } from '../../src/sip/sip-service.ts';
 import type { CallStore } from '../../src/store/database.ts';
 import { apiState } from '../../src/web/api-state.ts';
 import { WebServer } from '../../src/web/server.ts';
+import { brokerProtocol } from './mosquitto.ts';
 import type { SimHarness } from './pbx-http.ts';
 
 /** What tests read of a running gateway, as a user would see it through /api/state, /readyz and the database. */
@@ -62,7 +63,7 @@ export function gatewayConfig(sim: SimHarness, mqttUrl: string, overrides: Overr
       ...overrides.pbx,
     },
     polling,
-    mqtt: { url: mqttUrl, ...overrides.mqtt },
+    mqtt: { url: mqttUrl, protocol_version: brokerProtocol(mqttUrl), ...overrides.mqtt },
     history: {
       database: join(mkdtempSync(join(tmpdir(), '3cx2mqtt-db-')), 'calls.db'),
       ...overrides.history,

@@ -1,6 +1,7 @@
 // Test helper: a plain MQTT client that records what arrives, as mosquitto_sub -v would show it.
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
+import { waitUntil } from './wait.ts';
 
 export interface Received {
   topic: string;
@@ -56,14 +57,8 @@ export class MqttWatch {
     return this.messages.filter((m) => m.at >= time);
   }
 
-  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (let attempt = 0; attempt < 10_000 && Date.now() < deadline; attempt++) {
-      const result = check();
-      if (result) return result;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    return waitUntil(what, check, timeoutMs);
   }
 
   async publish(topic: string, payload: string, retain = false): Promise<void> {
@@ -75,10 +70,31 @@ export class MqttWatch {
   }
 }
 
-/** A fresh snapshot of the retained messages on a broker, by subscribing anew. */
-export async function retainedOn(url: string, filter = '#', settleMs = 700): Promise<Map<string, string>> {
+/**
+ * A fresh snapshot of the retained messages on a broker, by subscribing anew. MQTT marks no end of the retained
+ * burst, so this waits until no retained message has arrived for `quietMs` (at most 15 s in all). Live publishes
+ * to the established subscription come without the retain flag and do not count.
+ */
+export async function retainedOn(url: string, filter = '#', quietMs = 500): Promise<Map<string, string>> {
   const watch = await MqttWatch.connect(url, [filter]);
-  await new Promise((r) => setTimeout(r, settleMs));
-  await watch.close();
+  try {
+    let seen = -1;
+    let changedAt = Date.now();
+    await waitUntil(
+      `the retained messages on ${url} to settle`,
+      () => {
+        const retained = watch.messages.filter((m) => m.retained).length;
+        if (retained !== seen) {
+          seen = retained;
+          changedAt = Date.now();
+        }
+        return Date.now() - changedAt >= quietMs;
+      },
+      15_000,
+      25,
+    );
+  } finally {
+    await watch.close();
+  }
   return new Map(watch.messages.filter((m) => m.retained).map((m) => [m.topic, m.payload]));
 }

@@ -1,6 +1,7 @@
 // Test helper: talks HTTPS to a simulator (self-signed certificate) the way a client of the real PBX would.
 import { Agent, request } from 'undici';
 import { Simulator, type SimulatorOptions } from '../../src/sim/simulator.ts';
+import { waitUntil } from './wait.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -35,23 +36,19 @@ export async function call(
   };
 }
 
-/** A started simulator plus a client holding a client-credentials token. */
-export class SimHarness {
+export interface SimRequest {
+  seq: number;
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  fault?: string;
+}
+
+/** A client of a running simulator (in this process or its own): logins, the xAPI and the /sim scripting API. */
+export class SimClient {
   token = '';
-  constructor(readonly simulator: Simulator) {}
-
-  static async start(options: SimulatorOptions = {}): Promise<SimHarness> {
-    const simulator = new Simulator({ port: 0, autoTick: false, ...options });
-    await simulator.start();
-    const harness = new SimHarness(simulator);
-    // The user login, so that a gateway under test can hold the client token (one active token per client).
-    harness.token = await harness.userToken();
-    return harness;
-  }
-
-  get url(): string {
-    return this.simulator.url;
-  }
+  constructor(readonly url: string) {}
 
   async clientToken(id = 'simulator', secret = 'simulator-secret'): Promise<string> {
     const answer = await call(`${this.url}/connect/token`, {
@@ -118,6 +115,41 @@ export class SimHarness {
     return answer.text ? answer.json<T>() : ({} as T);
   }
 
+  /** The simulator's log of the requests it answered after request number `since`. */
+  async requests(since = 0): Promise<SimRequest[]> {
+    return (await this.script<{ requests: SimRequest[] }>('GET', `requests?since=${since}`)).requests;
+  }
+
+  /**
+   * Waits until the simulator has answered `count` more requests matching `path` than before the call: proof that a
+   * polling client polled since (and, from the second on, handled the first answer). Faulted requests count too.
+   */
+  async polled(path: RegExp, count = 2, timeoutMs = 10_000): Promise<void> {
+    const since = (await this.requests()).at(-1)?.seq ?? 0;
+    await waitUntil(
+      `${count} requests matching ${path}`,
+      async () => (await this.requests(since)).filter((r) => path.test(r.path)).length >= count,
+      timeoutMs,
+      100,
+    );
+  }
+}
+
+/** A started simulator in this process plus a client holding a user token. */
+export class SimHarness extends SimClient {
+  constructor(readonly simulator: Simulator) {
+    super(simulator.url);
+  }
+
+  static async start(options: SimulatorOptions = {}): Promise<SimHarness> {
+    const simulator = new Simulator({ port: 0, autoTick: false, ...options });
+    await simulator.start();
+    const harness = new SimHarness(simulator);
+    // The user login, so that a gateway under test can hold the client token (one active token per client).
+    harness.token = await harness.userToken();
+    return harness;
+  }
+
   stop(): Promise<void> {
     return this.simulator.stop();
   }
@@ -125,7 +157,7 @@ export class SimHarness {
 
 /** Every page of a collection, $top=100 and $skip, as a well-behaved client pages. */
 export async function allPages(
-  harness: SimHarness,
+  harness: SimClient,
   set: string,
   query = '',
 ): Promise<Record<string, unknown>[]> {

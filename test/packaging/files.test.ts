@@ -1,11 +1,13 @@
 // Dockerfile, compose, the container config and the systemd unit point at things the project really has.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { parse } from 'yaml';
 import { validateConfig } from '../../src/config/load.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { GatewayStack, ROOT } from '../helpers/cli.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
@@ -23,6 +25,39 @@ it('the Dockerfile copies paths that exist and checks an endpoint the server has
   assert.match(dockerfile, /^USER tcx2mqtt$/m);
   assert.match(dockerfile, /baresip-core/);
   assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
+});
+
+it("the Dockerfile's HEALTHCHECK command passes against a running `3cx2mqtt run`", async () => {
+  const dockerfile = read('Dockerfile');
+  const healthcheck = /^HEALTHCHECK (.*?)\\\n\s*CMD (\[.*\])$/m.exec(dockerfile);
+  assert.ok(healthcheck, 'HEALTHCHECK ... CMD ["…"] in the Dockerfile');
+  const startPeriod = Number(/--start-period=(\d+)s/.exec(healthcheck[1]!)![1]) * 1000;
+  const [program, ...args] = JSON.parse(healthcheck[2]!) as string[];
+  assert.equal(program, 'node');
+  // `run` as the image starts it (built CLI, default polling), its web.listen on a free port instead of 8080.
+  const stack = await GatewayStack.start();
+  try {
+    const probe = args.map((arg) => arg.replace('127.0.0.1:8080', new URL(stack.web).host));
+    assert.notDeepEqual(probe, args, 'the HEALTHCHECK probes 127.0.0.1:8080, the EXPOSEd port');
+    // Docker runs the command until it passes or the start period is over.
+    const attempts: (number | null)[] = [];
+    await waitUntil(
+      `the HEALTHCHECK to pass within the ${startPeriod} ms start period`,
+      async () => {
+        const code = await new Promise<number | null>((resolve) =>
+          spawn(process.execPath, probe, { stdio: 'ignore' }).once('exit', resolve),
+        );
+        attempts.push(code);
+        return code === 0;
+      },
+      startPeriod,
+      500,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; exit codes ${attempts.join(', ')}`);
+    });
+  } finally {
+    await stack.stop();
+  }
 });
 
 it('compose and the container config fit together', () => {

@@ -2,23 +2,20 @@
 // loopback, and `quit` ends it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it, type TestContext } from 'node:test';
+import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { baresipAccount, baresipConfig } from '../../src/sip/baresip-config.ts';
 import { encodeNetstring, NetstringDecoder } from '../../src/sip/netstring.ts';
 import { freePort, rtpRange } from '../helpers/mosquitto.ts';
-import { IN_CI } from '../helpers/shared.ts';
+import { componentPath, skipWithout } from '../helpers/components.ts';
 
-it('baresip starts with the generated config and answers over ctrl_tcp', async (t: TestContext) => {
-  if (!existsSync('/usr/bin/baresip')) {
-    const reason = 'MISSING baresip (apt-get install baresip-core): this test needs the real binary';
-    if (IN_CI) throw new Error(reason);
-    return t.skip(reason);
-  }
+const skip = skipWithout(['baresip'], 'skipped: the SIP tests need the real baresip');
+
+it('baresip starts with the generated config and answers over ctrl_tcp', { skip }, async () => {
   const [ctrl, sip] = [await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-baresip-'));
   const prompt = fileURLToPath(new URL('../../sounds/generic.wav', import.meta.url));
@@ -39,7 +36,7 @@ it('baresip starts with the generated config and answers over ctrl_tcp', async (
   };
   writeFileSync(join(dir, 'config'), baresipConfig(settings));
   writeFileSync(join(dir, 'accounts'), baresipAccount(settings), { mode: 0o600 });
-  const child = spawn('/usr/bin/baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(componentPath('baresip')!, ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

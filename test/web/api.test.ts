@@ -4,8 +4,9 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { request } from 'undici';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { gatewayConfig, startGateway, startWeb, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const AUTH = 'dash-token-123';
 const HOOK = 'hook-token-456';
@@ -24,15 +25,24 @@ async function http(
 }
 
 describe('HTTP API', () => {
-  let broker: Mosquitto | undefined;
+  let broker: TestBroker | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
   let base = '';
   let ext = '';
   const bearer = { authorization: `Bearer ${AUTH}` };
+  /** Waits until the dashboard API shows the call talking: the gateway saw it answered. */
+  const talking = (simId: number) =>
+    waitUntil(`call ${simId} talking in /api/state`, async () =>
+      (
+        JSON.parse((await http(`${base}/api/state`, { headers: bearer })).text) as {
+          calls: { active: CallRecord[] };
+        }
+      ).calls.active.some((c) => c.pbx_call_ids.includes(simId) && c.status === 'talking'),
+    );
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
+  before(async () => {
+    broker = await startBroker();
     sim = await SimHarness.start({ extensions: 6, queues: 1, trunks: 2 });
     ext = (await sim.registeredExtensions())[0]!;
     if (!broker) return;
@@ -48,12 +58,14 @@ describe('HTTP API', () => {
       }),
     );
     base = await startWeb(gw);
-    for (
-      let i = 0;
-      i < 100 && !(gw.gateway.health.pbx && gw.gateway.health.mqtt && gw.gateway.state().extensions);
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(
+      'the gateway ready, with extensions',
+      async () =>
+        (await http(`${base}/readyz`)).status === 200 &&
+        (JSON.parse((await http(`${base}/api/state`, { headers: bearer })).text) as { extensions: unknown[] })
+          .extensions.length > 0,
+      20_000,
+    );
   });
   after(async () => {
     await gw?.stop();
@@ -130,15 +142,17 @@ describe('HTTP API', () => {
     assert.equal((await http(`${base}/readyz`)).status, 200);
     await sim.script('POST', 'fault', { mode: '503' });
     try {
-      for (let i = 0; i < 50 && gw.gateway.health.pbx; i++) await new Promise((r) => setTimeout(r, 100));
-      const ready = await http(`${base}/readyz`);
+      const ready = await waitUntil('readyz 503', async () => {
+        const answer = await http(`${base}/readyz`);
+        return answer.status === 503 ? answer : undefined;
+      });
       assert.equal(ready.status, 503);
       assert.deepEqual(JSON.parse(ready.text), { pbx: 'down', mqtt: 'up' });
       assert.equal((await http(`${base}/healthz`)).status, 200, 'the loops still run during an outage');
     } finally {
       await sim.script('DELETE', 'fault');
     }
-    for (let i = 0; i < 50 && !gw.gateway.health.pbx; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('readyz 200 again', async () => (await http(`${base}/readyz`)).status === 200);
   });
 
   it('/metrics is Prometheus text with the gateway figures', async (t: TestContext) => {
@@ -181,19 +195,19 @@ describe('HTTP API', () => {
       recorded: true,
     });
     await sim.script('POST', `calls/${c.id}/answer`);
-    await new Promise((r) => setTimeout(r, 600));
+    await talking(c.id);
     await sim.script('POST', `calls/${c.id}/hangup`);
-    let calls: CallRecord[] = [];
-    for (let i = 0; i < 60; i++) {
-      calls = (
-        JSON.parse((await http(`${base}/api/calls?limit=10`, { headers: bearer })).text) as {
-          calls: CallRecord[];
-        }
-      ).calls;
-      if (calls.some((r) => r.pbx_call_ids.includes(c.id) && r.recording_url)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const call = calls.find((r) => r.pbx_call_ids.includes(c.id))!;
+    const call = await waitUntil(
+      'the call with its recording in /api/calls',
+      async () =>
+        (
+          JSON.parse((await http(`${base}/api/calls?limit=10`, { headers: bearer })).text) as {
+            calls: CallRecord[];
+          }
+        ).calls.find((r) => r.pbx_call_ids.includes(c.id) && r.recording_url),
+      12_000,
+      200,
+    );
     assert.equal(call.outcome, 'answered');
     const missedOnly = JSON.parse(
       (await http(`${base}/api/calls?missed=true`, { headers: bearer })).text,
@@ -283,15 +297,11 @@ describe('HTTP API', () => {
       trunk: '10001',
     });
     await sim.script('POST', `calls/${c.id}/answer`);
-    await new Promise((r) => setTimeout(r, 600));
+    await talking(c.id);
     await sim.script('POST', `calls/${c.id}/hangup`);
-    for (
-      let i = 0;
-      i < 50 &&
-      !gw.gateway.store.history({ limit: 50 }).some((r) => r.pbx_call_ids.includes(c.id) && r.ended_at);
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('the ended call in the database', () =>
+      gw.gateway.store.history({ limit: 50 }).some((r) => r.pbx_call_ids.includes(c.id) && r.ended_at),
+    );
     const counted = totals().total_calls;
     const polled = gw.gateway.store.history({ limit: 50 }).find((r) => r.pbx_call_ids.includes(c.id))!;
     const merged = await http(`${base}/webhook/3cx`, {

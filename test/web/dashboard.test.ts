@@ -4,15 +4,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, withoutChromium } from '../helpers/browser.ts';
 import { gatewayConfig, startGateway, startWeb, type GatewayHarness } from '../helpers/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
+import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
-describe('dashboard in Chromium', () => {
-  let broker: Mosquitto | undefined;
+describe('dashboard in Chromium', { skip: withoutChromium() }, () => {
+  let broker: TestBroker | undefined;
   let browser: Browser | undefined;
   let sim: SimHarness;
   let gw: GatewayHarness;
@@ -21,9 +21,9 @@ describe('dashboard in Chromium', () => {
   let extensions: string[] = [];
   const dialogs: string[] = [];
 
-  before(async (t) => {
-    broker = await Mosquitto.start(t as never);
-    browser = await launchChromium(t as never);
+  before(async () => {
+    broker = await startBroker();
+    browser = await launchChromium();
     sim = await SimHarness.start({ extensions: 12, ringGroups: 2, queues: 2, trunks: 2 });
     extensions = (await sim.script<{ extensions: string[] }>('GET', 'state')).extensions;
     if (!broker || !browser) return;
