@@ -70,7 +70,8 @@ const PROTOCOL_BY_URL = new Map<string, 4 | 5>();
 /** The mqtt.protocol_version a gateway needs for the test broker at `url` (5 unless it is aedes). */
 export function brokerProtocol(url: string): 4 | 5 {
   const { host } = new URL(url);
-  return PROTOCOL_BY_URL.get(host) ?? 5;
+  // A broker a test starts later on a port it chose: aedes when mosquitto is missing.
+  return PROTOCOL_BY_URL.get(host) ?? (mosquittoBinary() ? 5 : 4);
 }
 
 /**
