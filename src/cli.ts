@@ -4,11 +4,7 @@ import { parseArgs } from 'node:util';
 import { closestMatch } from './config/suggest.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { checkConfig } from './commands/check-config.ts';
-import { runDemo } from './commands/demo.ts';
-import { runGateway } from './commands/run.ts';
-import { SimError } from './sim/call-types.ts';
-import { DEFAULT_CREDENTIALS, Simulator } from './sim/simulator.ts';
+import { DEFAULT_CREDENTIALS } from './sim/defaults.ts';
 import { VERSION } from './version.ts';
 
 const COMMANDS = ['run', 'check-config', 'simulate', 'demo'] as const;
@@ -112,17 +108,19 @@ function parse(argv: string[]) {
   return { command: word as Command, values: parsed.values as Record<string, string | boolean | undefined> };
 }
 
-/** Runs a step of setting the simulator up; what the simulator refuses becomes a usage error for `option`. */
-function asUsage<T>(option: string, step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    if (error instanceof SimError) throw new UsageError(`${option}: ${error.message}`);
-    throw error;
-  }
-}
-
 async function simulate(values: Record<string, unknown>): Promise<void> {
+  // Loaded only for this command: `run` carries none of the simulator.
+  const { Simulator } = await import('./sim/simulator.ts');
+  const { SimError } = await import('./sim/call-types.ts');
+  /** What the simulator refuses while it is set up becomes a usage error for `option`. */
+  const asUsage = <T>(option: string, step: () => T): T => {
+    try {
+      return step();
+    } catch (error) {
+      if (error instanceof SimError) throw new UsageError(`${option}: ${error.message}`);
+      throw error;
+    }
+  };
   const traffic = (values.traffic as string | undefined) ?? 'normal';
   if (!['none', 'normal', 'busy'].includes(traffic))
     throw new UsageError(`--traffic expects none, normal or busy, got "${traffic}"`);
@@ -197,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
       await simulate(values);
       return 0;
     case 'demo': {
+      const { runDemo } = await import('./commands/demo.ts');
       const traffic = (values.traffic as string | undefined) ?? 'normal';
       if (!['none', 'normal', 'busy'].includes(traffic))
         throw new UsageError('--traffic expects none, normal or busy');
@@ -208,10 +207,14 @@ async function main(argv: string[]): Promise<number> {
         traffic: traffic as 'none' | 'normal' | 'busy',
       });
     }
-    case 'check-config':
+    case 'check-config': {
+      const { checkConfig } = await import('./commands/check-config.ts');
       return checkConfig(config(), process.stdout, process.stderr);
-    case 'run':
+    }
+    case 'run': {
+      const { runGateway } = await import('./commands/run.ts');
       return runGateway(config());
+    }
   }
 }
 

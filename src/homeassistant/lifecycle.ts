@@ -111,6 +111,7 @@ export class DiscoveryLifecycle {
       this.mqtt.publishRetainedOnce(topic, JSON.stringify({ migrate_discovery: true }));
     this.mqtt.setRetained('discovery', this.desired);
     const staleTopics = stale.map(([topic]) => topic);
+    this.found.clear(); // only the first scan decides what to clean up; at 10,000 devices it holds 20 MB
     if (staleTopics.length > 0) {
       this.log.info(
         { migrated: migrating.length, removed: stale.length - migrating.length },

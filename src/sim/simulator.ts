@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { TokenAuthority, type SimCredentials } from './auth.ts';
+import { DEFAULT_CREDENTIALS } from './defaults.ts';
 import { CallControl, type CallControlOptions } from './callcontrol/service.ts';
 import { CallEngine } from './calls.ts';
 import { wallClock, type SimClock } from './clock.ts';
@@ -43,12 +44,7 @@ export interface SimulatorOptions {
   heldCalls?: number;
 }
 
-export const DEFAULT_CREDENTIALS: SimCredentials = {
-  clientId: 'simulator',
-  clientSecret: 'simulator-secret',
-  username: '100',
-  password: 'simulator',
-};
+export { DEFAULT_CREDENTIALS };
 
 const REQUEST_LOG_LIMIT = 100_000;
 
