@@ -95,6 +95,14 @@ export function createMetrics(ports: Pick<WebPorts, 'bus' | 'published' | 'healt
     },
   });
   new Gauge({
+    name: 'tcx2mqtt_calls_poll_degraded',
+    help: '1 while the ActiveCalls poll fails repeatedly although the PBX answers other polls',
+    registers: [registry],
+    collect() {
+      this.set(ports.health().callsDegraded ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'tcx2mqtt_pbx_up',
     help: '1 while the PBX answers',
     registers: [registry],

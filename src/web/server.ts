@@ -176,7 +176,12 @@ export class WebServer {
         return sendJson(
           res,
           pbx && health.mqttConnected ? 200 : 503,
-          { pbx: pbx ? 'up' : 'down', mqtt: health.mqttConnected ? 'up' : 'down' },
+          {
+            pbx: pbx ? 'up' : 'down',
+            mqtt: health.mqttConnected ? 'up' : 'down',
+            // Availability means "the PBX answers": a failing calls poll beside answering polls shows here.
+            calls: !pbx ? 'down' : health.callsDegraded ? 'degraded' : 'ok',
+          },
           headers,
         );
       }

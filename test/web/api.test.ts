@@ -147,7 +147,7 @@ describe('HTTP API', () => {
         return answer.status === 503 ? answer : undefined;
       });
       assert.equal(ready.status, 503);
-      assert.deepEqual(JSON.parse(ready.text), { pbx: 'down', mqtt: 'up' });
+      assert.deepEqual(JSON.parse(ready.text), { pbx: 'down', mqtt: 'up', calls: 'down' });
       assert.equal((await http(`${base}/healthz`)).status, 200, 'the loops still run during an outage');
     } finally {
       await sim.script('DELETE', 'fault');
