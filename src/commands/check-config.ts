@@ -2,7 +2,7 @@
 import { mqttSettingsOf, pbxClientFor } from '../app.ts';
 import { redactedConfigYaml, redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
-import { probeBroker } from '../mqtt/facade.ts';
+import { probeBroker } from '../mqtt/connection.ts';
 import { probe } from '../pbx/endpoints.ts';
 
 const CHECK_TIMEOUT_MS = 8000;

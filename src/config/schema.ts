@@ -1,118 +1,19 @@
 // The configuration schema: the single source of truth for keys, defaults, validation, secrets and docs.
 import { z } from 'zod';
-import { formatDuration, parseDuration } from './duration.ts';
-
-/** Extra facts about a key that the loader, the redactor and the docs read from the JSON Schema. */
-export interface KeyMeta {
-  description?: string;
-  /** Redacted everywhere; may be read from a file through the `_FILE` environment variable. */
-  secret?: boolean;
-  /** Stored as milliseconds; written as seconds or "500ms", "2s", "5m". */
-  duration?: boolean;
-}
-
-const DURATION_HINT = 'a duration: seconds or a string like 500ms, 2s, 5m';
-
-/** Node fires a timer set past this (about 24.8 days) at once: no duration may be longer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Bounds of a duration in milliseconds, each with the reason a user reads when a value is outside. */
-interface DurationBounds {
-  min?: [ms: number, reason: string];
-  max?: [ms: number, reason: string];
-}
-
-function duration(defaultValue: string, description: string, bounds: DurationBounds = {}) {
-  const [min, minReason] = bounds.min ?? [0, ''];
-  const [max, maxReason] = bounds.max ?? [MAX_TIMER_MS, 'a timer cannot wait longer'];
-  const range = `${bounds.min ? `at least ${formatDuration(min)}` : ''}${bounds.min && bounds.max ? ', ' : ''}${bounds.max ? `at most ${formatDuration(max)}` : ''}`;
-  return z
-    .union([z.number(), z.string()], { error: `expected ${DURATION_HINT}` })
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}` });
-        return z.NEVER;
-      }
-      if (ms < min)
-        ctx.addIssue({ code: 'custom', message: `must be at least ${formatDuration(min)}: ${minReason}` });
-      if (ms > max) {
-        const limit = max === MAX_TIMER_MS ? '24 days' : formatDuration(max);
-        ctx.addIssue({ code: 'custom', message: `must be at most ${limit}: ${maxReason}` });
-      }
-      return ms;
-    })
-    .prefault(defaultValue)
-    .meta({ duration: true, description: range ? `${description} (${range})` : description });
-}
-
-function secret(description: string) {
-  return z.string().min(1, 'must not be empty').nullable().prefault(null).meta({ secret: true, description });
-}
-
-function optionalString(description: string) {
-  return z.string().min(1, 'must not be empty').nullable().prefault(null).meta({ description });
-}
-
-function flag(defaultValue: boolean, description: string) {
-  return z.boolean({ error: 'expected true or false' }).prefault(defaultValue).meta({ description });
-}
-
-function count(defaultValue: number, min: number, max: number, description: string) {
-  return z
-    .number({ error: 'expected a whole number' })
-    .int('expected a whole number')
-    .min(min)
-    .max(max)
-    .prefault(defaultValue)
-    .meta({ description });
-}
-
-function isValidRegex(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const regexList = (defaultValue: string[], description: string) =>
-  z
-    .array(z.string().refine(isValidRegex, 'is not a valid regular expression'))
-    .prefault(defaultValue)
-    .meta({ description });
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hostPort = (defaultValue: string, description: string) =>
-  z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
-    .prefault(defaultValue)
-    .meta({ description });
-
-const entityFilter = (description: string) =>
-  z
-    .union([z.enum(['all', 'none']), z.array(z.string().min(1))], {
-      error: 'expected "all", "none" or a list of numbers',
-    })
-    .prefault('all')
-    .meta({ description });
-
-const topicLevel = z
-  .string()
-  .min(1)
-  .refine((t) => !/[+#]/.test(t) && !t.includes('\u0000') && !t.startsWith('/') && !t.endsWith('/'), {
-    message: 'must not contain + # or NUL, nor start or end with /',
-  });
+import {
+  count,
+  duration,
+  entityFilter,
+  flag,
+  hostPort,
+  isTimeZone,
+  isValidRegex,
+  optionalString,
+  regexList,
+  secret,
+  topicLevel,
+} from './fields.ts';
+import { sipSchema } from './sip-schema.ts';
 
 const pbxSchema = z
   .strictObject({
@@ -209,92 +110,6 @@ const mqttSchema = z.strictObject({
       '5, or 4 (MQTT 3.1.1) for brokers without MQTT 5; only MQTT 5 can tell a retained command published while connected',
   }),
 });
-
-const sipSchema = z
-  .strictObject({
-    enabled: flag(false, 'place SIP calls (alarm_call, make_call) through baresip'),
-    baresip: z
-      .strictObject({
-        binary: z.string().min(1).prefault('baresip').meta({ description: 'baresip executable' }),
-        spawn: flag(true, 'false: connect to an already running baresip at ctrl_tcp'),
-        ctrl_tcp: hostPort('127.0.0.1:4444', 'baresip ctrl_tcp address'),
-        sip_listen: hostPort('0.0.0.0:5063', 'SIP address baresip listens on'),
-        net_interface: optionalString('interface or IP facing the PBX (SDP address)'),
-        rtp_ports: z
-          .string()
-          .regex(/^\d{1,5}-\d{1,5}$/, 'expected a port range like 20000-20099')
-          .refine((r) => {
-            const [low, high] = r.split('-').map(Number);
-            return low! >= 1024 && low! < high! && high! <= 65535;
-          }, 'expected low-high with 1024 <= low < high <= 65535')
-          .prefault('20000-20099')
-          .meta({ description: 'RTP port range' }),
-      })
-      .prefault({}),
-    account: z
-      .strictObject({
-        user: optionalString('SIP user (an extension of the PBX)'),
-        password: secret('SIP password of that extension'),
-        domain: optionalString('SIP domain (the PBX)'),
-        transport: z.enum(['udp', 'tcp', 'tls']).prefault('udp').meta({ description: 'SIP transport' }),
-        register: flag(true, 'register the account at the PBX'),
-        outbound_proxy: optionalString('SIP outbound proxy'),
-      })
-      .prefault({}),
-    alert_numbers: z
-      .array(z.string().min(1))
-      .prefault([])
-      .meta({ description: 'numbers an alarm call dials, in order' }),
-    ring_timeout: duration('30s', 'give up on a number that does not answer after this', {
-      min: [2000, 'a phone needs seconds to ring before anyone can answer'],
-    }),
-    confirm_digit: z
-      .string()
-      .regex(/^[0-9*#]$/, 'expected one DTMF key: 0-9, * or #')
-      .prefault('1')
-      .meta({ description: 'the key that confirms an alarm call' }),
-    confirm_timeout: duration('45s', 'how long an answered callee has to press the confirm key', {
-      min: [2000, 'the callee needs time to hear the message and press the key'],
-    }),
-    rounds: count(2, 1, 20, 'times to go through alert_numbers before NO_ANSWER'),
-    alarm_deadline: duration('10m', 'hard limit for one whole alarm call', {
-      min: [10_000, 'a shorter alarm call ends before the first number has rung'],
-    }),
-    make_call_duration: duration('20s', 'how long make_call rings', {
-      min: [1000, 'the make_call command takes 1 to 300 seconds'],
-      max: [300_000, 'the make_call command takes 1 to 300 seconds'],
-    }),
-    audio: z
-      .strictObject({
-        towing: z
-          .string()
-          .min(1)
-          .prefault('./sounds/towing.wav')
-          .meta({ description: 'message for towing alarms' }),
-        unplug: z
-          .string()
-          .min(1)
-          .prefault('./sounds/unplug.wav')
-          .meta({ description: 'message for unplug alarms' }),
-        generic: z
-          .string()
-          .min(1)
-          .prefault('./sounds/generic.wav')
-          .meta({ description: 'message for other alarms' }),
-      })
-      .prefault({}),
-  })
-  .superRefine((sip, ctx) => {
-    if (!sip.enabled) return;
-    for (const key of ['user', 'domain'] as const) {
-      if (sip.account[key] === null)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['account', key],
-          message: 'required when sip.enabled is true',
-        });
-    }
-  });
 
 export const configSchema = z.strictObject({
   pbx: pbxSchema,

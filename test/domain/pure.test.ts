@@ -7,7 +7,7 @@ import { diffRetained } from '../../src/domain/retained-diff.ts';
 import type { ActiveCall, Extension, Queue } from '../../src/domain/types.ts';
 import { Poller } from '../../src/gateway/poller.ts';
 import { isOwnDiscoveryTopic } from '../../src/homeassistant/discovery.ts';
-import { topicMatches } from '../../src/mqtt/facade.ts';
+import { topicMatches } from '../../src/mqtt/connection.ts';
 import { attributeText, entityMessages } from '../../src/mqtt/output.ts';
 import { topicSegment } from '../../src/mqtt/topics.ts';
 
