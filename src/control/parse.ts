@@ -54,6 +54,23 @@ export function transactionOf(payload: Buffer): string | number | undefined {
   return read(payload).transaction;
 }
 
+type Input = ReturnType<typeof read>;
+
+/** A command's one value: the first of `keys` in a JSON payload, or the text; an inexact JSON number is refused. */
+function scalar(
+  payload: Buffer,
+  label: string,
+  keys: readonly string[],
+): { input: Input; raw: unknown } | { refused: Parsed<never> } {
+  const input = read(payload);
+  if (input.error) return { refused: { error: input.error } };
+  const raw = input.json
+    ? keys.map((key) => input.json![key]).find((v) => v !== undefined && v !== null)
+    : input.text;
+  const inexact = inexactNumber(label, raw);
+  return inexact ? { refused: withTransaction(input, { error: inexact }) } : { input, raw };
+}
+
 function field(input: ReturnType<typeof read>, key: string): unknown {
   return input.json ? input.json[key] : input.text;
 }
@@ -95,11 +112,9 @@ export function parsePresence(payload: Buffer): Parsed<string> {
 }
 
 export function parseDial(payload: Buffer): Parsed<string> {
-  const input = read(payload);
-  if (input.error) return { error: input.error };
-  const raw = input.json ? (input.json.number ?? input.json.destination) : input.text;
-  const inexact = inexactNumber('number', raw);
-  if (inexact) return withTransaction(input, { error: inexact });
+  const got = scalar(payload, 'number', ['number', 'destination']);
+  if ('refused' in got) return got.refused;
+  const { input, raw } = got;
   const number = parseNumber(raw);
   return withTransaction(
     input,
@@ -108,11 +123,9 @@ export function parseDial(payload: Buffer): Parsed<string> {
 }
 
 export function parseDrop(payload: Buffer): Parsed<string> {
-  const input = read(payload);
-  if (input.error) return { error: input.error };
-  const id = input.json ? (input.json.id ?? input.json.call_id) : input.text;
-  const inexact = inexactNumber('id', id);
-  if (inexact) return withTransaction(input, { error: inexact });
+  const got = scalar(payload, 'id', ['id', 'call_id']);
+  if ('refused' in got) return got.refused;
+  const { input, raw: id } = got;
   const text = typeof id === 'number' ? String(id) : id;
   if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(text)) {
     return withTransaction(input, {
@@ -128,11 +141,9 @@ export interface MakeCallRequest {
 }
 
 export function parseMakeCall(payload: Buffer): Parsed<MakeCallRequest> {
-  const input = read(payload);
-  if (input.error) return { error: input.error };
-  const raw = input.json ? input.json.number : input.text;
-  const inexact = inexactNumber('number', raw);
-  if (inexact) return withTransaction(input, { error: inexact });
+  const got = scalar(payload, 'number', ['number']);
+  if ('refused' in got) return got.refused;
+  const { input, raw } = got;
   const number = parseNumber(raw);
   if (!number)
     return withTransaction(input, {

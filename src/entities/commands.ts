@@ -9,40 +9,36 @@ interface CommandDefinition {
   at: { entity: EntityKind } | { path: string };
   payload: string;
   effect: string;
-  /** Places or drops a call: allowlist and rate limit apply (documentation; the guards are in control/). */
-  placesCall?: boolean;
 }
 
+const below = (entity: EntityKind, payload: string, effect: string) => ({ at: { entity }, payload, effect });
+
 export const COMMANDS = {
-  presence: {
-    at: { entity: 'extension' },
-    payload: 'a profile name as the PBX names them (`Available`, `Away`, `Out of office`, ...)',
-    effect: "changes the extension's presence through the xAPI",
-  },
-  dial: {
-    at: { entity: 'extension' },
-    payload: 'a destination number',
-    effect: 'click-to-call through the PBX (`Users/Pbx.MakeCall`): rings the extension, then dials',
-    placesCall: true,
-  },
+  presence: below(
+    'extension',
+    'a profile name as the PBX names them (`Available`, `Away`, `Out of office`, ...)',
+    "changes the extension's presence through the xAPI",
+  ),
+  dial: below(
+    'extension',
+    'a destination number',
+    'click-to-call through the PBX (`Users/Pbx.MakeCall`): rings the extension, then dials',
+  ),
   drop: {
     at: { path: 'calls' },
     payload: 'a call `id` (or one of its `pbx_call_ids`)',
     effect: 'drops that call through the xAPI',
   },
-  make_call: {
-    at: { entity: 'pbx' },
-    payload: 'a number, or `{"number": "200", "duration": 20}`',
-    effect:
-      'rings the number through baresip for `sip.make_call_duration`; result `RANG`|`ANSWERED`|`FAILED`',
-    placesCall: true,
-  },
-  alarm_call: {
-    at: { entity: 'pbx' },
-    payload: '`towing` | `unplug` | `generic`, or `{"type": "towing", "numbers": [...]}`',
-    effect: 'runs the alarm call; progress on `<b>/event/alarm_call`, final result in `<b>/pbx`',
-    placesCall: true,
-  },
+  make_call: below(
+    'pbx',
+    'a number, or `{"number": "200", "duration": 20}`',
+    'rings the number through baresip for `sip.make_call_duration`; result `RANG`|`ANSWERED`|`FAILED`',
+  ),
+  alarm_call: below(
+    'pbx',
+    '`towing` | `unplug` | `generic`, or `{"type": "towing", "numbers": [...]}`',
+    'runs the alarm call; progress on `<b>/event/alarm_call`, final result in `<b>/pbx`',
+  ),
 } as const satisfies Record<string, CommandDefinition>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -113,48 +113,19 @@ export class PublishedState {
     };
     if (snapshot.extensions !== this.last.extensions || !this.last.activity) {
       this.extensionIndex = new Map((snapshot.extensions ?? []).map((e) => [e.number, e]));
-      this.replaceKind(change, 'extension', (snapshot.extensions ?? []).map(extension));
+      this.replaceStates(change, 'extension', (snapshot.extensions ?? []).map(extension));
     } else {
       for (const dn of activity.changedSince(this.last.activity)) {
         const e = this.extensionIndex.get(dn);
         if (e) this.offer(change, extension(e));
       }
     }
-    if (snapshot.ringGroups !== this.last.ringGroups) {
-      this.replaceKind(
-        change,
-        'ring_group',
-        (snapshot.ringGroups ?? []).map((g) => ({
-          kind: 'ring_group',
-          number: g.number,
-          name: g.name,
-          payload: ringGroupPayload(g),
-        })),
-      );
-    }
+    if (snapshot.ringGroups !== this.last.ringGroups)
+      this.replaceKind(change, 'ring_group', snapshot.ringGroups, ringGroupPayload);
     // Queues are few, and their waiting callers follow every call: always looked at.
-    this.replaceKind(
-      change,
-      'queue',
-      (snapshot.queues ?? []).map((q) => ({
-        kind: 'queue',
-        number: q.number,
-        name: q.name,
-        payload: queuePayload(q, activity.waitingCallers(q)),
-      })),
-    );
-    if (snapshot.trunks !== this.last.trunks) {
-      this.replaceKind(
-        change,
-        'trunk',
-        (snapshot.trunks ?? []).map((t) => ({
-          kind: 'trunk',
-          number: t.number,
-          name: t.name,
-          payload: trunkPayload(t),
-        })),
-      );
-    }
+    this.replaceKind(change, 'queue', snapshot.queues, (q) => queuePayload(q, activity.waitingCallers(q)));
+    if (snapshot.trunks !== this.last.trunks)
+      this.replaceKind(change, 'trunk', snapshot.trunks, trunkPayload);
     this.last = {
       extensions: snapshot.extensions,
       ringGroups: snapshot.ringGroups,
@@ -176,8 +147,24 @@ export class PublishedState {
     change.changed.push(state);
   }
 
+  /** A whole list of one kind from the snapshot, with its payload builder. */
+  private replaceKind<T extends { number: string; name: string }>(
+    change: StateChange,
+    kind: EntityKind,
+    items: readonly T[] | undefined,
+    payload: (item: T) => EntityPayload,
+  ): void {
+    const states = (items ?? []).map((item) => ({
+      kind,
+      number: item.number,
+      name: item.name,
+      payload: payload(item),
+    }));
+    this.replaceStates(change, kind, states);
+  }
+
   /** A whole list of one kind: each entity offered, the ones no longer listed removed. */
-  private replaceKind(change: StateChange, kind: EntityKind, states: readonly EntityState[]): void {
+  private replaceStates(change: StateChange, kind: EntityKind, states: readonly EntityState[]): void {
     const listed = new Set<string>();
     for (const state of states) {
       listed.add(state.number);
