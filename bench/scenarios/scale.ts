@@ -14,8 +14,9 @@ interface RssSample {
 }
 
 /**
- * Expects the calls to be held already. `duringWait` runs while the gateway runs on towards its RSS reading (the
- * calls scenario, on its own simulator: CPU per poll is per process, and nothing else is measured here then).
+ * Expects the calls to be held already. `duringWait` starts while the gateway runs on towards its RSS reading (the
+ * calls scenario, on its own simulator: CPU per poll is per process, and nothing else is measured here then); it
+ * finishes alone once this gateway has stopped.
  */
 export async function scaleScenario(
   ctx: BenchContext,
@@ -35,6 +36,7 @@ export async function scaleScenario(
     }
   }, 2000);
   const raw: Record<string, unknown> = { rss };
+  let alongside: Promise<void> | undefined;
   ctx.raw.scale = raw;
   // Each measurement on its own: one that fails (times out) is noted and the others still run.
   const attempt = async (what: string, measure: () => Promise<void>) => {
@@ -90,7 +92,7 @@ export async function scaleScenario(
     figures.retained_state_mb_10k = weigh(`${BASE_TOPIC}/`) / 2 ** 20;
     figures.retained_discovery_mb_10k = weigh(DISCOVERY_PREFIX) / 2 ** 20;
 
-    const alongside = duringWait?.();
+    alongside = duringWait?.();
     const readAt = stack.gateway.spawnedAt + settings.scaleRunMs;
     ctx.progress(
       `scale: RSS ${settings.scaleRunMs / 1000} s after start (${Math.max(0, Math.round((readAt - now()) / 1000))} s to go)`,
@@ -100,10 +102,10 @@ export async function scaleScenario(
     figures.rss_mb_10k = memoryNow.rssMb;
     figures.rss_peak_mb_10k = memoryNow.peakMb;
     figures.rss_after_s = (now() - stack.gateway.spawnedAt) / 1000;
-    await alongside;
   } finally {
     clearInterval(sampler);
     const profile = await stack.stop();
     if (profile) ctx.profiles.scale = profile;
+    await alongside;
   }
 }
