@@ -21,6 +21,8 @@ export interface BenchSettings {
   scaleRunMs: number;
   sseScaleWindowMs: number;
   apiStateRequests: number;
+  /** Also time one /metrics scrape at scale (it builds the same snapshot as /api/state, several times). */
+  metricsScrape: boolean;
   sqliteInserts: number;
   sqliteRuns: number;
 }
@@ -41,6 +43,7 @@ export const FULL: BenchSettings = {
   scaleRunMs: 300_000,
   sseScaleWindowMs: 60_000,
   apiStateRequests: 2,
+  metricsScrape: true,
   sqliteInserts: 10_000,
   sqliteRuns: 3,
 };
@@ -58,5 +61,6 @@ export const QUICK: BenchSettings = {
   callsBudgetMs: 25_000,
   scaleRunMs: 45_000,
   sseScaleWindowMs: 20_000,
+  metricsScrape: false,
   sqliteInserts: 3000,
 };

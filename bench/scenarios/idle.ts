@@ -17,7 +17,7 @@ export async function idleScenario(ctx: BenchContext, sim: SimulatorProcess): Pr
   try {
     const web = await stack.gateway.webUrl();
     figures.startup_to_discovery_s_1k = await stack.startupToDiscovery(expectedDevices(state), 120_000);
-    const quiet = await settle(stack.subscriber, 5000, 45_000);
+    const quiet = await settle(stack.subscriber, 3000, 45_000);
     if (!quiet) ctx.notes.push('idle: the gateway did not go quiet on MQTT within 45 s of start-up');
 
     ctx.progress(`idle: ${settings.idleWindowMs / 1000} s with nothing changing`);

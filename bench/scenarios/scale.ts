@@ -76,16 +76,17 @@ export async function scaleScenario(
       raw.api_state = gets;
     });
 
-    await attempt('/metrics', async () => {
-      // Prometheus' scrape: its collectors build the same snapshot as /api/state; V8's heap figures from it.
-      const text = await timedGet(`${web}/metrics`, 180_000, true);
-      figures.metrics_ms_10k = text.ms;
-      const bytes = (name: string) =>
-        Number(new RegExp(`^tcx2mqtt_process_${name} (\\S+)$`, 'm').exec(text.body ?? '')?.[1]);
-      figures.heap_used_mb_10k = bytes('nodejs_heap_size_used_bytes') / 2 ** 20;
-      figures.heap_total_mb_10k = bytes('nodejs_heap_size_total_bytes') / 2 ** 20;
-      figures.external_mb_10k = bytes('nodejs_external_memory_bytes') / 2 ** 20;
-    });
+    if (settings.metricsScrape)
+      await attempt('/metrics', async () => {
+        // Prometheus' scrape: its collectors build the same snapshot as /api/state; V8's heap figures from it.
+        const text = await timedGet(`${web}/metrics`, 180_000, true);
+        figures.metrics_ms_10k = text.ms;
+        const bytes = (name: string) =>
+          Number(new RegExp(`^tcx2mqtt_process_${name} (\\S+)$`, 'm').exec(text.body ?? '')?.[1]);
+        figures.heap_used_mb_10k = bytes('nodejs_heap_size_used_bytes') / 2 ** 20;
+        figures.heap_total_mb_10k = bytes('nodejs_heap_size_total_bytes') / 2 ** 20;
+        figures.external_mb_10k = bytes('nodejs_external_memory_bytes') / 2 ** 20;
+      });
     // What the retained topic tree weighs (the gateway holds it in memory too, to diff and re-publish it).
     const weigh = (prefix: string) =>
       [...stack.subscriber.latest].reduce((sum, [t, p]) => (t.startsWith(prefix) ? sum + p.length : sum), 0);
