@@ -194,6 +194,15 @@ export function rows(small: number, large: number, calls: number): Row[] {
       unit: 's',
     },
     {
+      key: 'gateway_stop_s_max',
+      scenario: 'every gateway of the run',
+      figure: 'SIGINT → exit, slowest',
+      unit: 's',
+      target: '< 5 (contract)',
+      meets: (v) => v < 5,
+      optional: true,
+    },
+    {
       key: 'sqlite_inserts_per_s',
       scenario: 'CallStore.insertCall',
       figure: 'call records',

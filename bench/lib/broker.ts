@@ -52,6 +52,6 @@ export async function startBroker(logDir: string, name = 'broker'): Promise<Brok
     kind: binary ? 'mosquitto' : 'aedes',
     url: `mqtt://127.0.0.1:${port}`,
     child,
-    stop: () => child.stop(3000),
+    stop: async () => void (await child.stop(3000)),
   };
 }

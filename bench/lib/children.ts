@@ -80,15 +80,20 @@ export class Child {
     );
   }
 
-  /** Asks the child to stop (SIGINT, so a gateway writes its CPU profile), SIGKILL after graceMs. */
-  async stop(graceMs = 6000): Promise<void> {
-    if (!this.alive) return;
+  /**
+   * Asks the child to stop (SIGINT, so a gateway writes its CPU profile), SIGKILL after graceMs; says how long it
+   * took and whether it had to be killed.
+   */
+  async stop(graceMs = 6000): Promise<{ ms: number; killed: boolean }> {
+    if (!this.alive) return { ms: 0, killed: false };
+    const started = now();
     this.process.kill('SIGINT');
     const stopped = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
     if (!stopped) {
       this.process.kill('SIGKILL');
       await this.exited;
     }
+    return { ms: now() - started, killed: !stopped };
   }
 
   kill(): void {

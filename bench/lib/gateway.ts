@@ -80,8 +80,11 @@ export class GatewayProcess {
     return match[1]!;
   }
 
-  /** SIGINT (the gateway publishes offline, flushes, exits 0 within 5 s; a CPU profile is written then). */
-  stop(): Promise<void> {
-    return this.child.stop(8000);
+  /**
+   * SIGINT: the contract says offline, flush, exit 0 within 5 s. Killed after graceMs (longer when profiling:
+   * V8 writes the profile on the way out, after a poll that may hold the event loop for seconds).
+   */
+  stop(graceMs = 8000): Promise<{ ms: number; killed: boolean }> {
+    return this.child.stop(graceMs);
   }
 }

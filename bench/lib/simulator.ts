@@ -90,8 +90,8 @@ export class SimulatorProcess {
     return this.lastSeq;
   }
 
-  stop(): Promise<void> {
-    return this.child.stop(3000);
+  async stop(): Promise<void> {
+    await this.child.stop(3000);
   }
 }
 

@@ -19,6 +19,20 @@ export interface StackOptions {
   root?: string;
 }
 
+export interface StackStop {
+  /** SIGINT to exit of the gateway, and whether it had to be killed. */
+  stopMs: number;
+  killed: boolean;
+  profile?: ProfileSummary;
+}
+
+export interface StackStop {
+  /** SIGINT to exit of the gateway, and whether it had to be killed. */
+  stopMs: number;
+  killed: boolean;
+  profile?: ProfileSummary;
+}
+
 export interface ProfileSummary {
   file: string;
   ms: number;
@@ -77,15 +91,16 @@ export class GatewayStack {
     return (at - this.gateway.spawnedAt) / 1000;
   }
 
-  /** Stops the gateway (SIGINT), then the subscriber and the broker; the CPU profile's summary when profiling. */
-  async stop(): Promise<ProfileSummary | undefined> {
-    await this.gateway.stop();
+  /** Stops the gateway (SIGINT), then the subscriber and the broker; with the CPU profile's summary if any. */
+  async stop(): Promise<StackStop> {
+    const { ms, killed } = await this.gateway.stop(this.options.profileDir ? 120_000 : 8000);
     await this.subscriber.close().catch(() => undefined);
     await this.broker.stop();
+    const stopped = { stopMs: ms, killed };
     const file = this.options.profileDir
       ? join(this.options.profileDir, `${this.name}.cpuprofile`)
       : undefined;
-    if (!file || !existsSync(file)) return undefined;
-    return { file, ...topFrames(file, 15, this.options.root ?? '') };
+    if (!file || !existsSync(file)) return stopped;
+    return { ...stopped, profile: { file, ...topFrames(file, 15, this.options.root ?? '') } };
   }
 }

@@ -1,6 +1,6 @@
 // Gateway CPU per calls poll with 1,000 held calls, polling.calls 1s; the directory and trunk pollers are set to
 // 1 h so that only calls polls (and the cheap call-log check) run in the window.
-import type { BenchContext } from '../context.ts';
+import { recordStop, type BenchContext } from '../context.ts';
 import { cpuPerPoll } from '../lib/poll-cpu.ts';
 import { firstPageOf, type SimulatorProcess } from '../lib/simulator.ts';
 import { expectedDevices, GatewayStack } from '../lib/stack.ts';
@@ -30,7 +30,6 @@ export async function callsScenario(ctx: BenchContext, sim: SimulatorProcess): P
     // Its start-up runs beside the scale gateway, so it is a raw sample, not the start-up figure.
     ctx.raw.calls = { startup_s: startup, ...result };
   } finally {
-    const profile = await stack.stop();
-    if (profile) ctx.profiles.calls = profile;
+    recordStop(ctx, 'calls', await stack.stop());
   }
 }

@@ -1,6 +1,6 @@
 // The directory poll at scale, no calls: start-up to discovery, and gateway CPU per full directory poll (the calls
 // and trunk pollers set to 1 h so that only directory polls, and the 30 s call-log check, run in the window).
-import type { BenchContext } from '../context.ts';
+import { recordStop, type BenchContext } from '../context.ts';
 import { cpuPerPoll } from '../lib/poll-cpu.ts';
 import { memory } from '../lib/proc.ts';
 import { settle } from '../lib/settle.ts';
@@ -43,7 +43,6 @@ export async function directoryScenario(
     ctx.raw.directory = result;
     await alongside;
   } finally {
-    const profile = await stack.stop();
-    if (profile) ctx.profiles.directory = profile;
+    recordStop(ctx, 'directory', await stack.stop());
   }
 }

@@ -1,5 +1,5 @@
 // Idle at 1,000 extensions, default intervals: MQTT publishes, PBX requests, gateway CPU, SSE bytes, /api/state.
-import type { BenchContext } from '../context.ts';
+import { recordStop, type BenchContext } from '../context.ts';
 import { now, sleep } from '../lib/clock.ts';
 import { cpuMs } from '../lib/proc.ts';
 import { settle } from '../lib/settle.ts';
@@ -63,7 +63,6 @@ export async function idleScenario(ctx: BenchContext, sim: SimulatorProcess): Pr
       api_state: gets,
     };
   } finally {
-    const profile = await stack.stop();
-    if (profile) ctx.profiles.idle = profile;
+    recordStop(ctx, 'idle', await stack.stop());
   }
 }

@@ -1,7 +1,7 @@
 // Latency with polling.calls 1s: a scripted simulator change (ring, hang-up) to the extension's status message at
 // the subscriber. Several lanes at once, each on its own extension and timed on its own topic; random gaps between
 // events spread their phase uniformly over the poll interval.
-import type { BenchContext } from '../context.ts';
+import { recordStop, type BenchContext } from '../context.ts';
 import { now, sleep } from '../lib/clock.ts';
 import { settle } from '../lib/settle.ts';
 import { callerTrunk, outsideNumber } from '../lib/sim-calls.ts';
@@ -105,8 +105,7 @@ export async function latencyScenario(ctx: BenchContext, sim: SimulatorProcess):
       .map((r) => Date.parse(r.time));
     figures.calls_poll_period_ms = median(starts.slice(1).map((t, i) => t - starts[i]!));
   } finally {
-    const profile = await stack.stop();
-    if (profile) ctx.profiles.latency = profile;
+    recordStop(ctx, 'latency', await stack.stop());
   }
   const latencies = samples.filter((s) => s.ms !== null).map((s) => s.ms!);
   const summary = summarize(latencies);

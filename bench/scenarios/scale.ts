@@ -1,6 +1,6 @@
 // At scale (10,000 extensions + 1,000 held calls, polling.calls 1s, other intervals default) for 5 minutes:
 // start-up to discovery, one dashboard's SSE bytes, /api/state size and time, and the gateway's RSS at the end.
-import type { BenchContext } from '../context.ts';
+import { recordStop, type BenchContext } from '../context.ts';
 import { now, sleep } from '../lib/clock.ts';
 import { memory } from '../lib/proc.ts';
 import type { SimulatorProcess } from '../lib/simulator.ts';
@@ -105,8 +105,7 @@ export async function scaleScenario(
     figures.rss_after_s = (now() - stack.gateway.spawnedAt) / 1000;
   } finally {
     clearInterval(sampler);
-    const profile = await stack.stop();
-    if (profile) ctx.profiles.scale = profile;
+    recordStop(ctx, 'scale', await stack.stop());
     await alongside;
   }
 }
