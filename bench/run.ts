@@ -91,12 +91,15 @@ if (!values['no-build']) {
 const { small, large } = settings;
 if (only.has('idle') || only.has('latency') || only.has('old-binding')) {
   const start = (name: string) => SimulatorProcess.start(CLI, { ...small }, runDir, name);
-  const sim = await start('sim-small');
-  const oldSim = only.has('old-binding') ? await start('sim-old-binding') : undefined;
   // Latency runs during the idle scenario on a simulator of its own: a minute saved, and neither touches the
   // other's figures (CPU is per process; the idle gateway's MQTT and PBX traffic are its own).
   const alongside = only.has('idle') && only.has('latency');
-  const latencySim = alongside ? await start('sim-latency') : sim;
+  const [sim, oldSim, ownLatencySim] = await Promise.all([
+    start('sim-small'),
+    only.has('old-binding') ? start('sim-old-binding') : undefined,
+    alongside ? start('sim-latency') : undefined,
+  ]);
+  const latencySim = ownLatencySim ?? sim;
   try {
     // The old binding talks to its own simulator, alongside the idle and latency scenarios (it is light).
     const oldBinding = oldSim ? oldBindingScenario(ctx, oldSim) : Promise.resolve();
@@ -109,7 +112,7 @@ if (only.has('idle') || only.has('latency') || only.has('old-binding')) {
     if (oldSim) ctx.progress('old binding: waiting for its minute to end');
     await oldBinding;
   } finally {
-    await Promise.all([sim.stop(), oldSim?.stop(), alongside ? latencySim.stop() : undefined]);
+    await Promise.all([sim.stop(), oldSim?.stop(), ownLatencySim?.stop()]);
   }
 }
 if (only.has('directory') || only.has('calls') || only.has('scale')) {

@@ -57,10 +57,11 @@ export const QUICK: BenchSettings = {
   latencyEvents: 100,
   latencyLanes: 8,
   directoryInterval: '5s',
-  directoryPolls: 2,
+  directoryPolls: 1,
+  callsPolls: 2,
   callsBudgetMs: 25_000,
   scaleRunMs: 45_000,
-  sseScaleWindowMs: 20_000,
+  sseScaleWindowMs: 15_000,
   metricsScrape: false,
   sqliteInserts: 3000,
 };
