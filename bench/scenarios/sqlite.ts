@@ -1,0 +1,55 @@
+// Call records per second through the store's own API (CallStore.insertCall: one transaction per call, as the
+// gateway writes them today), in this process, into a fresh WAL database file per run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CallStore, type StoredCall } from '../../src/store/database.ts';
+import type { BenchContext } from '../context.ts';
+import { now } from '../lib/clock.ts';
+import { median } from '../lib/stats.ts';
+
+function endedCall(index: number): StoredCall {
+  const started = Date.UTC(2026, 0, 1) + index * 60_000;
+  return {
+    id: `bench-${index}`,
+    pbx_call_ids: [100_000 + index],
+    main_call_history_id: `history-${index}`,
+    direction: 'inbound',
+    caller_number: `+4930777${String(index).padStart(6, '0')}`,
+    caller_name: 'Bench Caller',
+    called_number: String(100 + (index % 1000)),
+    called_name: 'Anna Berg',
+    agent: String(100 + (index % 1000)),
+    status: 'ended',
+    outcome: index % 4 === 0 ? 'missed' : 'answered',
+    started_at: new Date(started).toISOString(),
+    answered_at: new Date(started + 5000).toISOString(),
+    ended_at: new Date(started + 65_000).toISOString(),
+    duration: 60,
+    vip: false,
+    recording_url: null,
+    source: 'poll',
+    start_day: new Date(started).toISOString().slice(0, 10),
+    end_day: new Date(started + 65_000).toISOString().slice(0, 10),
+  };
+}
+
+export function sqliteScenario(ctx: BenchContext): void {
+  const { sqliteInserts, sqliteRuns } = ctx.settings;
+  const rates: number[] = [];
+  for (let run = 0; run < sqliteRuns; run++) {
+    const dir = mkdtempSync(join(tmpdir(), '3cx2mqtt-bench-db-'));
+    const store = new CallStore(join(dir, 'calls.db'));
+    try {
+      const calls = Array.from({ length: sqliteInserts }, (_, i) => endedCall(i));
+      const started = now();
+      for (const call of calls) store.insertCall(call);
+      rates.push(sqliteInserts / ((now() - started) / 1000));
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  ctx.figures.sqlite_inserts_per_s = median(rates);
+  ctx.raw.sqlite = { inserts_per_run: sqliteInserts, rates };
+}
