@@ -8,6 +8,8 @@ export interface GatewaySetup {
   name: string;
   simUrl: string;
   brokerUrl: string;
+  /** 4 for the aedes fallback (MQTT 3.1.1 only); mosquitto speaks 5. */
+  brokerProtocol?: 4 | 5;
   /** polling.* as the config spells them ("1s", "1h"); missing keys keep their defaults. */
   polling?: { calls?: string; presence?: string; trunks?: string };
   web?: boolean;
@@ -29,7 +31,7 @@ export function writeGatewayConfig(dir: string, setup: GatewaySetup): string {
       timezone: 'UTC',
     },
     ...(setup.polling ? { polling: setup.polling } : {}),
-    mqtt: { url: setup.brokerUrl },
+    mqtt: { url: setup.brokerUrl, protocol_version: setup.brokerProtocol ?? 5 },
     history: { database: join(dir, 'calls.db') },
     web: { enabled: setup.web ?? true, listen: '127.0.0.1:0' },
     log: { level: setup.logLevel ?? 'info' },

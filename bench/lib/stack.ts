@@ -58,7 +58,7 @@ export class GatewayStack {
   static async start(
     options: StackOptions,
     sim: SimulatorProcess,
-    setup: Omit<GatewaySetup, 'simUrl' | 'brokerUrl' | 'cpuProfileDir'>,
+    setup: Omit<GatewaySetup, 'simUrl' | 'brokerUrl' | 'brokerProtocol' | 'cpuProfileDir'>,
   ): Promise<GatewayStack> {
     const broker = await startBroker(options.runDir, `${setup.name}-broker`);
     try {
@@ -69,6 +69,7 @@ export class GatewayStack {
           ...setup,
           simUrl: sim.url,
           brokerUrl: broker.url,
+          brokerProtocol: broker.kind === 'aedes' ? 4 : 5,
           ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}),
         },
         options.runDir,

@@ -29,6 +29,7 @@ function endedCall(index: number): StoredCall {
     vip: false,
     recording_url: null,
     source: 'poll',
+    caller_source: 'pbx',
     start_day: new Date(started).toISOString().slice(0, 10),
     end_day: new Date(started + 65_000).toISOString().slice(0, 10),
   };

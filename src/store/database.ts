@@ -145,18 +145,26 @@ export class CallStore {
     this.db.close();
   }
 
+  /** Each statement is prepared once: preparing costs more than running one. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-      { value: string } | undefined;
+    const row = this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
+    this.sql(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   get lifetimeCalls(): number {
@@ -165,38 +173,39 @@ export class CallStore {
 
   /** Stores a call once; returns false when it was already there (so it is never counted twice). */
   insertCall(call: StoredCall): boolean {
-    const inserted = this.db.transaction(() => {
-      const result = this.db
-        .prepare(
-          `INSERT OR IGNORE INTO calls (id, pbx_call_ids, main_call_history_id, direction, caller_number, caller_name,
+    // One transaction: the row and the lifetime counter move together (a crash between them cannot skew it).
+    this.insertTransaction ??= this.db.transaction((row: StoredCall): boolean => {
+      const result = this.sql(
+        `INSERT OR IGNORE INTO calls (id, pbx_call_ids, main_call_history_id, direction, caller_number, caller_name,
              called_number, called_name, agent, status, outcome, started_at, answered_at, ended_at, duration, vip,
              recording_url, source, caller_source, start_day, end_day)
            VALUES (@id, @pbx_call_ids, @main_call_history_id, @direction, @caller_number, @caller_name, @called_number,
              @called_name, @agent, @status, @outcome, @started_at, @answered_at, @ended_at, @duration, @vip,
              @recording_url, @source, @caller_source, @start_day, @end_day)`,
-        )
-        .run(this.toParams(call));
-      if (result.changes > 0) {
-        this.setMeta('calls_lifetime', String(this.lifetimeCalls + 1));
-        this.generation++;
-      }
-      return result.changes > 0;
-    })();
-    return inserted;
+      ).run(this.toParams(row));
+      if (result.changes === 0) return false;
+      this.sql(
+        `INSERT INTO meta (key, value) VALUES ('calls_lifetime', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+      ).run();
+      this.generation++;
+      return true;
+    });
+    return this.insertTransaction(call);
   }
+
+  private insertTransaction?: (call: StoredCall) => boolean;
 
   updateCall(call: StoredCall): void {
     this.generation++;
-    this.db
-      .prepare(
-        `UPDATE calls SET pbx_call_ids = @pbx_call_ids, main_call_history_id = COALESCE(@main_call_history_id, main_call_history_id),
+    this.sql(
+      `UPDATE calls SET pbx_call_ids = @pbx_call_ids, main_call_history_id = COALESCE(@main_call_history_id, main_call_history_id),
            direction = @direction, caller_number = @caller_number, caller_name = @caller_name, caller_source = @caller_source,
            called_number = @called_number,
            called_name = @called_name, agent = @agent, status = @status, outcome = @outcome, answered_at = @answered_at,
            ended_at = @ended_at, duration = @duration, vip = @vip, recording_url = @recording_url, end_day = @end_day
          WHERE id = @id`,
-      )
-      .run(this.toParams(call));
+    ).run(this.toParams(call));
   }
 
   private toParams(call: StoredCall): Record<string, unknown> {
@@ -208,45 +217,42 @@ export class CallStore {
   }
 
   getCall(id: string): StoredCall | undefined {
-    const row = this.db.prepare('SELECT * FROM calls WHERE id = ?').get(id) as CallRow | undefined;
+    const row = this.sql('SELECT * FROM calls WHERE id = ?').get(id) as CallRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   byMainCallHistoryId(mainId: string): StoredCall | undefined {
-    const row = this.db.prepare('SELECT * FROM calls WHERE main_call_history_id = ?').get(mainId) as
+    const row = this.sql('SELECT * FROM calls WHERE main_call_history_id = ?').get(mainId) as
       CallRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   /** Calls (ended or not) that were seen under a PBX call Id and started within `windowMs` of `startedAt`. */
   byPbxCallId(pbxCallId: number, startedAt: number, windowMs: number): StoredCall | undefined {
-    const rows = this.db
-      .prepare(
-        `SELECT calls.* FROM calls, json_each(calls.pbx_call_ids) AS ids WHERE ids.value = ? AND started_at BETWEEN ? AND ?`,
-      )
-      .all(
-        pbxCallId,
-        new Date(startedAt - windowMs).toISOString(),
-        new Date(startedAt + windowMs).toISOString(),
-      ) as CallRow[];
+    const rows = this.sql(
+      `SELECT calls.* FROM calls, json_each(calls.pbx_call_ids) AS ids WHERE ids.value = ? AND started_at BETWEEN ? AND ?`,
+    ).all(
+      pbxCallId,
+      new Date(startedAt - windowMs).toISOString(),
+      new Date(startedAt + windowMs).toISOString(),
+    ) as CallRow[];
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
   openCalls(): StoredCall[] {
     return (
-      this.db.prepare('SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at').all() as CallRow[]
+      this.sql('SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at').all() as CallRow[]
     ).map(fromRow);
   }
 
   /** total: calls that started on the day; missed: missed calls that ended on it. */
   countsForDay(day: string): { total: number; missed: number } {
-    const total = (
-      this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE start_day = ?').get(day) as { n: number }
-    ).n;
+    const total = (this.sql('SELECT COUNT(*) AS n FROM calls WHERE start_day = ?').get(day) as { n: number })
+      .n;
     const missed = (
-      this.db
-        .prepare("SELECT COUNT(*) AS n FROM calls WHERE end_day = ? AND outcome IN ('missed', 'voicemail')")
-        .get(day) as { n: number }
+      this.sql(
+        "SELECT COUNT(*) AS n FROM calls WHERE end_day = ? AND outcome IN ('missed', 'voicemail')",
+      ).get(day) as { n: number }
     ).n;
     return { total, missed };
   }
@@ -255,11 +261,9 @@ export class CallStore {
     if (limit <= 0) return [];
     const where = missedOnly ? "AND outcome IN ('missed', 'voicemail')" : '';
     return (
-      this.db
-        .prepare(
-          `SELECT * FROM calls WHERE ended_at IS NOT NULL ${where} ORDER BY ended_at DESC, id DESC LIMIT ?`,
-        )
-        .all(limit) as CallRow[]
+      this.sql(
+        `SELECT * FROM calls WHERE ended_at IS NOT NULL ${where} ORDER BY ended_at DESC, id DESC LIMIT ?`,
+      ).all(limit) as CallRow[]
     ).map(fromRow);
   }
 
@@ -284,17 +288,15 @@ export class CallStore {
     if (options.missed) conditions.push("outcome IN ('missed', 'voicemail')");
     params.push(options.limit, options.offset ?? 0);
     return (
-      this.db
-        .prepare(
-          `SELECT * FROM calls WHERE ${conditions.join(' AND ')} ORDER BY started_at DESC LIMIT ? OFFSET ?`,
-        )
-        .all(...params) as CallRow[]
+      this.sql(
+        `SELECT * FROM calls WHERE ${conditions.join(' AND ')} ORDER BY started_at DESC LIMIT ? OFFSET ?`,
+      ).all(...params) as CallRow[]
     ).map(fromRow);
   }
 
   /** Deletes ended calls older than the retention; the lifetime counter is kept. */
   purgeEndedBefore(iso: string): number {
     this.generation++;
-    return this.db.prepare('DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?').run(iso).changes;
+    return this.sql('DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?').run(iso).changes;
   }
 }
