@@ -11,7 +11,7 @@ import { isComplete, tracksCalls, type Extension, type PbxSnapshot } from '../do
 import { PublishedState, type PbxView } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
-import { fetchActiveCalls } from '../pbx/endpoints.ts';
+import { activeCallsReader } from '../pbx/endpoints.ts';
 import type { CallStore } from '../store/database.ts';
 import { CallLogSync } from './call-log-sync.ts';
 import { CallService } from './call-service.ts';
@@ -49,6 +49,7 @@ export class Gateway {
   private sip?: SipFields;
   private stopMidnight?: () => void;
   private readonly now: () => number;
+  private readonly readActiveCalls = activeCallsReader();
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log, store, client } = options;
@@ -141,7 +142,7 @@ export class Gateway {
   }
 
   private async pollCalls(): Promise<void> {
-    const rows = await fetchActiveCalls(this.options.client);
+    const rows = await this.readActiveCalls(this.options.client);
     this.snapshot.activeCalls = rows;
     if (this.tracking) {
       this.emitCalls(this.calls.observe(rows, this.directory(this.snapshot, this.voicemailNumber)));
