@@ -78,7 +78,7 @@ export const XAPI_PARSERS = {
     parseWith(z.looseObject({ Extension: z.string().nullish() }), body, 'VoicemailSettings').Extension ??
     null,
   Defs: (body: unknown): void => {
-    parseWith(z.looseObject({ Id: z.number().int() }), body, 'Defs');
+    parseWith(z.looseObject({ Id: z.int32() }), body, 'Defs');
   },
 };
 
