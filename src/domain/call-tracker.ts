@@ -2,7 +2,7 @@
 // whole snapshots (successful ActiveCalls polls): a call is ended when gone from two consecutive ones. Call Control
 // gives live observations of single calls, and the end of a call when its last leg is removed: ended at once.
 // One logical call per PBX call Id (queue and ring-group legs folded in); times from the PBX's own clock.
-import { isMissed, outcomeOf, type CallEvent, type CallRecord } from './call.ts';
+import { isMissed, outcomeOf, type CallRecord } from './call.ts';
 import {
   applyObservation,
   createTracked,
