@@ -76,7 +76,6 @@ export class CallControlView {
     const touched = this.callIds();
     this.types.clear();
     this.participants.clear();
-    this.lastSequence = 0;
     for (const dn of dns) {
       this.types.set(dn.dn, dn.type);
       for (const p of dn.participants) {
@@ -87,7 +86,12 @@ export class CallControlView {
     return touched;
   }
 
-  /** Sequence numbers count from 1 per connection (reset restarts them). */
+  /** A new websocket: its sequence numbers count from 1 again. */
+  newConnection(): void {
+    this.lastSequence = 0;
+  }
+
+  /** Sequence numbers count from 1 per connection. */
   sequence(n: number): SequenceVerdict {
     if (n <= this.lastSequence) return 'duplicate';
     const verdict = n === this.lastSequence + 1 ? 'apply' : 'gap';

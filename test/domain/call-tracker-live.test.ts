@@ -158,13 +158,15 @@ describe('call tracker, live from Call Control', () => {
     assert.equal(tracker.active.length, 1);
   });
 
-  it('sequence: applies the next, drops a repeat, reports a gap; a snapshot starts again from 1', () => {
+  it('sequence: applies the next, drops a repeat, reports a gap; a new connection starts again from 1', () => {
     const view = new CallControlView();
     assert.deepEqual(
       [1, 2, 2, 5, 6].map((n) => view.sequence(n)),
       ['apply', 'apply', 'duplicate', 'gap', 'apply'],
     );
     view.reset([]);
+    assert.equal(view.sequence(7), 'apply');
+    view.newConnection();
     assert.equal(view.sequence(1), 'apply');
   });
 });
