@@ -42,7 +42,6 @@ export interface GatewayOptions {
 
 /** While Call Control sees every extension and queue, ActiveCalls is read this much less often (a check). */
 const LIVE_POLL_FACTOR = 5;
-const LIVE_POLL_MIN_MS = 30_000;
 
 export class Gateway {
   /** The published state, read by the outputs' ports (/api/state, metrics). */
@@ -189,7 +188,7 @@ export class Gateway {
       this.realtime.live &&
       (this.snapshot.extensions ?? []).every((e) => monitored.has(e.number)) &&
       (this.snapshot.queues ?? []).every((q) => monitored.has(q.number));
-    return all ? Math.max(normal * LIVE_POLL_FACTOR, LIVE_POLL_MIN_MS) : normal;
+    return all ? normal * LIVE_POLL_FACTOR : normal;
   }
 
   private async pollCalls(): Promise<void> {
