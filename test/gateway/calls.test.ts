@@ -81,6 +81,8 @@ for (const realtime of ['poll', 'callcontrol'] as const)
         () => watch.latest().get('3cx2mqtt/pbx')?.includes('"call_state":"idle"'),
         15_000,
       );
+      const expected = realtime === 'poll' ? 'off' : 'live';
+      await wait(`realtime ${expected}`, () => (pbx() as { realtime?: string }).realtime === expected);
     });
     after(async () => {
       await gw?.stop();
