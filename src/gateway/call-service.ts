@@ -125,8 +125,9 @@ export class CallService {
         `the PBX lists ${result.offered} calls: tracking the first ${MAX_TRACKED_CALLS}`,
       );
     this.capped = capped;
-    const events = this.take(result);
-    this.options.store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString());
+    const events = this.take(result, () =>
+      this.options.store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString()),
+    );
     return events;
   }
 
@@ -145,12 +146,16 @@ export class CallService {
   }
 
   /** Stores what the tracker changed and holds end events whose caller is still to come. */
-  private take(result: TrackerResult): CallEvent[] {
+  private take(result: TrackerResult, alsoInBatch?: () => void): CallEvent[] {
     const { store } = this.options;
-    for (const call of result.started) {
-      if (!store.insertCall(this.stored(call))) store.updateCall(this.stored(call)); // restored after a restart
-    }
-    for (const call of [...result.changed, ...result.ended]) this.saveKeepingLogFacts(call);
+    // One commit for the whole poll (a first poll at a busy PBX starts a thousand calls).
+    store.batch(() => {
+      for (const call of result.started) {
+        if (!store.insertCall(this.stored(call))) store.updateCall(this.stored(call)); // restored after a restart
+      }
+      for (const call of [...result.changed, ...result.ended]) this.saveKeepingLogFacts(call);
+      alsoInBatch?.();
+    });
     if (result.ended.some((call) => this.restored.has(call.id))) this.callLogWanted = true;
     const taken = this.lookup.take(result.events, this.tracker.unresolved(), result.endedPending, this.now());
     if (taken.readNow) this.callLogWanted = true;
@@ -218,6 +223,10 @@ export class CallService {
 
   /** Applies call-log legs: real callers for live calls, facts for tracked calls, and calls never seen live. */
   applyCallLog(legs: readonly CallLogLeg[]): CallEvent[] {
+    return this.options.store.batch(() => this.applyCallLogNow(legs));
+  }
+
+  private applyCallLogNow(legs: readonly CallLogLeg[]): CallEvent[] {
     const { store } = this.options;
     const events: CallEvent[] = [];
     const now = this.tracker.serverNow();

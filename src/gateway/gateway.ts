@@ -11,7 +11,7 @@ import { isComplete, tracksCalls, type Extension, type PbxSnapshot } from '../do
 import { PublishedState, type PbxView } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
-import { fetchActiveCalls } from '../pbx/endpoints.ts';
+import { activeCallsReader } from '../pbx/endpoints.ts';
 import type { CallStore } from '../store/database.ts';
 import { CallLogSync } from './call-log-sync.ts';
 import { CallService } from './call-service.ts';
@@ -58,6 +58,7 @@ export class Gateway {
   private sip?: SipFields;
   private stopMidnight?: () => void;
   private readonly now: () => number;
+  private readonly readActiveCalls = activeCallsReader();
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log, store, client } = options;
@@ -113,7 +114,7 @@ export class Gateway {
       calls: this.calls,
       log,
       directory: () => (this.tracking ? this.directory(this.snapshot, this.voicemailNumber) : undefined),
-      readActiveCalls: () => fetchActiveCalls(client),
+      readActiveCalls: () => this.readActiveCalls(client),
       onEvents: (events) => {
         this.emitCalls(events);
         this.publish();
@@ -192,7 +193,7 @@ export class Gateway {
   }
 
   private async pollCalls(): Promise<void> {
-    const rows = await fetchActiveCalls(this.options.client);
+    const rows = await this.readActiveCalls(this.options.client);
     this.snapshot.activeCalls = rows;
     if (this.tracking) {
       this.live.flush();

@@ -1,4 +1,5 @@
-// A polling loop: runs a task every interval, never overlapping, backing off exponentially with jitter on failure.
+// A polling loop: starts a task every interval (start to start, so a poll's own time does not stretch the period),
+// never overlapping, backing off exponentially with jitter on failure.
 
 export interface PollerOptions {
   name: string;
@@ -9,7 +10,12 @@ export interface PollerOptions {
   onSuccess: () => void;
   onFailure: (error: unknown) => void;
   random?: () => number;
+  /** The clock for the poll's own duration (tests). */
+  now?: () => number;
 }
+
+/** The least pause between two polls, as a share of the interval: a poll slower than its interval cannot spin. */
+const MIN_GAP_SHARE = 0.1;
 
 export class Poller {
   private timer?: NodeJS.Timeout;
@@ -34,6 +40,17 @@ export class Poller {
     return Math.round(backoff * jitter);
   }
 
+  /**
+   * The wait after a run that took `elapsedMs`: after a success the rest of the interval (so polls start one
+   * interval apart and an event waits at most one interval), never less than a tenth of it; after a failure the
+   * whole backoff.
+   */
+  delayAfter(elapsedMs: number): number {
+    const delay = this.nextDelay();
+    if (this.failures > 0) return delay;
+    return Math.max(Math.round(delay * MIN_GAP_SHARE), delay - Math.max(0, elapsedMs));
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.run(), delayMs);
@@ -43,6 +60,8 @@ export class Poller {
   async run(): Promise<void> {
     if (this.running) return this.running;
     clearTimeout(this.timer);
+    const now = this.options.now ?? Date.now;
+    const startedAt = now();
     this.running = (async () => {
       try {
         await this.options.task();
@@ -53,7 +72,7 @@ export class Poller {
         this.options.onFailure(error);
       } finally {
         this.running = undefined;
-        this.schedule(this.nextDelay());
+        this.schedule(this.delayAfter(now() - startedAt));
       }
     })();
     return this.running;

@@ -171,6 +171,14 @@ export class CallStore {
     return Number(this.getMeta('calls_lifetime') ?? 0);
   }
 
+  /**
+   * Runs `work` in one transaction: a poll's writes commit together (one commit instead of one per call; each
+   * commit writes every touched page of the table and its indexes to the WAL). Nested batches join the outer one.
+   */
+  batch<T>(work: () => T): T {
+    return this.db.inTransaction ? work() : this.db.transaction(work)();
+  }
+
   /** Stores a call once; returns false when it was already there (so it is never counted twice). */
   insertCall(call: StoredCall): boolean {
     // One transaction: the row and the lifetime counter move together (a crash between them cannot skew it).

@@ -198,4 +198,24 @@ describe('poll backoff', () => {
     assert.equal(poller.nextDelay(), 2000);
     await poller.stop();
   });
+
+  it("starts polls one interval apart: a poll's own time is taken off the wait, down to a tenth of the interval", async () => {
+    let fail = false;
+    const poller = new Poller({
+      name: 'x',
+      intervalMs: 1000,
+      task: () => (fail ? Promise.reject(new Error('down')) : Promise.resolve()),
+      onSuccess: () => undefined,
+      onFailure: () => undefined,
+      random: () => 0.5,
+    });
+    assert.equal(poller.delayAfter(0), 1000);
+    assert.equal(poller.delayAfter(300), 700);
+    assert.equal(poller.delayAfter(950), 100);
+    assert.equal(poller.delayAfter(5000), 100);
+    fail = true;
+    await poller.run();
+    assert.equal(poller.delayAfter(300), 2000, 'a failure waits the whole backoff');
+    await poller.stop();
+  });
 });

@@ -75,7 +75,7 @@ describe('3cx2mqtt run, end to end', () => {
     assert.equal(health.json<{ status: string }>().status, 'ok');
     const ready = await call(`${stack.web}/readyz`);
     assert.equal(ready.status, 200, ready.text);
-    assert.deepEqual(ready.json(), { pbx: 'up', mqtt: 'up' });
+    assert.deepEqual(ready.json(), { pbx: 'up', mqtt: 'up', calls: 'ok' });
   });
 
   it('serves the dashboard page and /api/state with the PBX it bridges', async () => {
