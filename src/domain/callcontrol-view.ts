@@ -118,6 +118,13 @@ export class CallControlView {
     return false;
   }
 
+  /** A participant of the call to act on (drop): a connected one first. */
+  participantOf(callid: number): { dn: string; id: number } | undefined {
+    const legs = [...this.participants.values()].filter((p) => p.callid === callid);
+    const leg = legs.find((p) => p.status === 'Connected') ?? legs[0];
+    return leg ? { dn: leg.dn, id: leg.id } : undefined;
+  }
+
   /** The call as the participants in view show it, in the tracker's terms; undefined when none is left. */
   observation(callid: number): CallObservation | undefined {
     const legs = [...this.participants.values()].filter((p) => p.callid === callid);

@@ -243,6 +243,12 @@ export class Gateway {
     return answer;
   }
 
+  /** For commands: Call Control while its websocket is live. */
+  readonly callControl = {
+    live: () => this.realtime.live,
+    participantOf: (pbxCallId: number) => this.realtime.view.participantOf(pbxCallId),
+  };
+
   extension(number: string): Extension | undefined {
     return this.snapshot.extensions?.find((e) => e.number === number);
   }

@@ -92,8 +92,12 @@ export async function fetchParticipant(
   return parseWith(participantSchema, parseJsonAnswer(answer.text, PARTICIPANT, 200), PARTICIPANT);
 }
 
-/** `POST /callcontrol/{dn}/makecall`: the extension dials `destination`. */
-export async function callControlMakeCall(client: PbxClient, dn: string, destination: string): Promise<void> {
+/** `POST /callcontrol/{dn}/makecall`: the extension dials `destination`; the answer's status and PBX call id. */
+export async function callControlMakeCall(
+  client: PbxClient,
+  dn: string,
+  destination: string,
+): Promise<{ status: string | null; pbxCallId: number | null }> {
   const endpoint = '/callcontrol/{dn}/makecall';
   const answer = await client.authorized(
     'POST',
@@ -104,6 +108,14 @@ export async function callControlMakeCall(client: PbxClient, dn: string, destina
     },
   );
   if (answer.status !== 200) fail(endpoint, answer.status);
+  const body = parseJsonAnswer(answer.text, endpoint, 200) as {
+    finalstatus?: unknown;
+    result?: { callid?: unknown };
+  } | null;
+  return {
+    status: typeof body?.finalstatus === 'string' ? body.finalstatus : null,
+    pbxCallId: typeof body?.result?.callid === 'number' ? body.result.callid : null,
+  };
 }
 
 /** `POST /callcontrol/{dn}/participants/{id}/drop`: ends the call. */
