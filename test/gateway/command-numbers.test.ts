@@ -8,7 +8,8 @@ import { Mosquitto } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
-const MAKE_CALL = /^\/xapi\/v1\/Users\/Pbx\.MakeCall$/;
+/** Click-to-call through the xAPI or, while it is live, Call Control. */
+const MAKE_CALL = /^\/xapi\/v1\/Users\/Pbx\.MakeCall$|^\/callcontrol\/[^/]+\/makecall$/;
 const LOST_DIGITS = /JSON number .*lose digits.*as a string/;
 
 describe('JSON numbers in commands', () => {

@@ -6,6 +6,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
+import { pbxRequests, sendCommand } from '../helpers/commands.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -153,6 +154,32 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
     assert.deepEqual(eventsOf(c.id, since), ['ringing', 'ended', 'missed']);
     assert.equal(pbx().missed_count, before.missed_count + 1);
     await sim.script('POST', 'callcontrol/silence', { silent: false });
+  });
+
+  it('click-to-call and drop go through Call Control while it is live', async (t: TestContext) => {
+    if (!broker) return t.skip();
+    const ext = registered[6]!;
+    const dial = await sendCommand(
+      watch,
+      `extension/${ext}/dial/set`,
+      JSON.stringify({ number: registered[7] }),
+    );
+    assert.equal(dial.ok, true, dial.error);
+    assert.equal(dial.result!.status, 'Success');
+    const pbxCallId = dial.result!.pbx_call_id as number;
+    assert.equal(typeof pbxCallId, 'number');
+    assert.equal((await pbxRequests(sim, new RegExp(`^/callcontrol/${ext}/makecall$`))).length, 1);
+    assert.equal((await pbxRequests(sim, /^\/xapi\/v1\/Users\/Pbx\.MakeCall$/)).length, 0);
+    const active = (await wait(
+      'the dialled call',
+      () => bySimId(list('active'), pbxCallId),
+      3000,
+    )) as CallRecord;
+    const drop = await sendCommand(watch, 'calls/drop/set', JSON.stringify({ id: active.id }));
+    assert.equal(drop.ok, true, drop.error);
+    assert.equal((await pbxRequests(sim, /^\/callcontrol\/[^/]+\/participants\/\d+\/drop$/)).length, 1);
+    assert.equal((await pbxRequests(sim, /Pbx\.DropCall$/)).length, 0);
+    await wait('ended', () => bySimId(list('recent'), pbxCallId), 3000);
   });
 
   it('token expiry closes the websocket (4001): a fresh token, a resync, nothing lost', async (t: TestContext) => {
