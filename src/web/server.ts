@@ -154,9 +154,11 @@ export class WebServer {
     if (asset) {
       const body = await readFile(new URL(asset, ASSET_DIR));
       const extra: Record<string, string> = {};
-      // A token given once in the URL (an iframe card) becomes a cookie for the page's own requests.
+      // A token given once in the URL (an iframe card) becomes a cookie for the page's own requests; only the right
+      // one: a link from another site must not replace a signed-in cookie with its own (a forced sign-out).
       const given = url.searchParams.get('token');
-      if (path === '/' && given && this.config.web.auth_token)
+      const token = this.config.web.auth_token;
+      if (path === '/' && given && token && sameSecret(given, token))
         extra['set-cookie'] = `3cx2mqtt_token=${encodeURIComponent(given)}; Path=/; HttpOnly; SameSite=Lax`;
       res.writeHead(200, {
         ...headers,
