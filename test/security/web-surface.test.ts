@@ -161,7 +161,10 @@ describe('web attack surface', () => {
       ]) {
         for (const [type, body] of [
           ['application/json', JOURNAL],
-          ['application/x-www-form-urlencoded', new URLSearchParams(JSON.parse(JOURNAL)).toString()],
+          [
+            'application/x-www-form-urlencoded',
+            new URLSearchParams(JSON.parse(JOURNAL) as Record<string, string>).toString(),
+          ],
           ['text/plain', JOURNAL],
         ] as const) {
           const answer: RawAnswer = await rawHttp(port, {
