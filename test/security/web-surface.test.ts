@@ -153,7 +153,7 @@ describe('web attack surface', () => {
     it('the webhook refuses what a browser sends from a page (Origin, Sec-Fetch-Site): 403 with the reason', async () => {
       const stored = () => gw.gateway.store.history({ limit: 1000 }).length;
       const before = stored();
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { origin: 'https://evil.example' },
         { origin: 'null' },
         { 'sec-fetch-site': 'cross-site' },
