@@ -278,22 +278,39 @@ export class PbxClient {
   }
 
   private tokenFrom(body: unknown): Token {
-    const tokens = body as
-      { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
-    if (typeof tokens?.access_token !== 'string')
-      throw new PbxError('parse', '/connect/token', 'no access_token in the answer');
-    if (typeof tokens.refresh_token === 'string' && tokens.refresh_token)
-      this.refreshToken = tokens.refresh_token;
-    let exp: number | undefined;
-    try {
-      exp = decodeJwt(tokens.access_token).exp;
-    } catch {
-      exp = undefined;
-    }
-    // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute.
-    const expiresAt = exp !== undefined ? exp * 1000 : this.now() + 60_000;
-    return { value: tokens.access_token, expiresAt };
+    const { refreshToken, ...token } = tokenFromAnswer(body, this.now());
+    if (refreshToken) this.refreshToken = refreshToken;
+    return token;
   }
+}
+
+/**
+ * The token in a /connect/token answer (or a user login's `Token`): its value, when it expires, and the refresh
+ * token if one came; PbxError('parse') when there is no access token. Pure, for the fuzz tests.
+ */
+export function tokenFromAnswer(
+  body: unknown,
+  now: number,
+): { value: string; expiresAt: number; refreshToken?: string } {
+  const tokens = body as
+    { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
+  if (typeof tokens?.access_token !== 'string')
+    throw new PbxError('parse', '/connect/token', 'no access_token in the answer');
+  let exp: number | undefined;
+  try {
+    exp = decodeJwt(tokens.access_token).exp;
+  } catch {
+    exp = undefined;
+  }
+  // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute.
+  const expiresAt = exp !== undefined ? exp * 1000 : now + 60_000;
+  return {
+    value: tokens.access_token,
+    expiresAt,
+    ...(typeof tokens.refresh_token === 'string' && tokens.refresh_token
+      ? { refreshToken: tokens.refresh_token }
+      : {}),
+  };
 }
 
 /** A successful answer's body as JSON, or PbxError('parse'). */
