@@ -26,6 +26,8 @@ export interface PbxClientOptions {
 interface Token {
   value: string;
   expiresAt: number;
+  /** When to log in again: the renewal margin before expiry, or half-way for a token that lives less than twice it. */
+  renewAt: number;
 }
 
 const PAGE_SIZE = 100;
@@ -192,7 +194,7 @@ export class PbxClient {
   }
 
   private async validToken(): Promise<Token> {
-    if (this.token && this.now() < this.token.expiresAt - this.renewMarginMs) return this.token;
+    if (this.token && this.now() < this.token.renewAt) return this.token;
     // One token request in flight: 3CX keeps one active token per client, so parallel logins undo each other.
     this.pendingLogin ??= this.login()
       .then(
@@ -278,9 +280,10 @@ export class PbxClient {
   }
 
   private tokenFrom(body: unknown): Token {
-    const { refreshToken, ...token } = tokenFromAnswer(body, this.now());
+    const now = this.now();
+    const { refreshToken, ...token } = tokenFromAnswer(body, now);
     if (refreshToken) this.refreshToken = refreshToken;
-    return token;
+    return { ...token, renewAt: token.expiresAt - Math.min(this.renewMarginMs, (token.expiresAt - now) / 2) };
   }
 }
 
@@ -296,14 +299,23 @@ export function tokenFromAnswer(
     { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
   if (typeof tokens?.access_token !== 'string')
     throw new PbxError('parse', '/connect/token', 'no access_token in the answer');
-  let exp: number | undefined;
+  // It goes into an Authorization header: visible ASCII only (no empty token, no line break).
+  if (!/^[\x21-\x7e]+$/.test(tokens.access_token))
+    throw new PbxError(
+      'parse',
+      '/connect/token',
+      'the access_token is empty or has characters no HTTP header takes',
+    );
+  let exp: unknown;
   try {
     exp = decodeJwt(tokens.access_token).exp;
   } catch {
     exp = undefined;
   }
-  // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute.
-  const expiresAt = exp !== undefined ? exp * 1000 : now + 60_000;
+  // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute. An exp already
+  // past (the PBX's clock behind ours) is no expiry to plan by either: a minute too, then the next login.
+  const expMs = typeof exp === 'number' ? exp * 1000 : NaN;
+  const expiresAt = Number.isFinite(expMs) && expMs > now ? expMs : now + 60_000;
   return {
     value: tokens.access_token,
     expiresAt,
