@@ -9,7 +9,20 @@ export type PartyText =
 const VOICEMAIL = /^VoiceMail of (\S+)\s*(.*)$/i;
 const DN_TEXT = /^(\S+)(?:\s+(.*?))?(?:\s+\(([^()]*)\))?$/;
 
+/** Recently parsed texts: the same few thousand party texts come back every poll. Bounded; results are frozen. */
+const parsed = new Map<string, PartyText | undefined>();
+const PARSED_MAX = 20_000;
+
 export function parseParty(text: string | null | undefined): PartyText | undefined {
+  if (!text) return undefined;
+  if (parsed.has(text)) return parsed.get(text);
+  const party = parsePartyText(text);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, party && Object.freeze(party));
+  return party;
+}
+
+function parsePartyText(text: string): PartyText | undefined {
   const value = (text ?? '').trim();
   if (!value) return undefined;
   if (value.toUpperCase() === 'ROUTER') return { kind: 'router' };

@@ -112,8 +112,20 @@ export class PublishedState {
       };
     };
     if (snapshot.extensions !== this.last.extensions || !this.last.activity) {
+      // A new list from a directory poll: the PBX reads hand back the same object for an unchanged user, so only
+      // new or changed users, and those whose part in the calls moved, are projected again.
+      const before = this.last.activity ? this.extensionIndex : new Map<string, Extension>();
+      const moved = new Set(this.last.activity ? activity.changedSince(this.last.activity) : []);
+      const states = this.byKind.get('extension')!;
       this.extensionIndex = new Map((snapshot.extensions ?? []).map((e) => [e.number, e]));
-      this.replaceStates(change, 'extension', (snapshot.extensions ?? []).map(extension));
+      this.replaceStates(
+        change,
+        'extension',
+        (snapshot.extensions ?? []).map((e) => {
+          const kept = before.get(e.number) === e && !moved.has(e.number) ? states.get(e.number) : undefined;
+          return kept ?? extension(e);
+        }),
+      );
     } else {
       for (const dn of activity.changedSince(this.last.activity)) {
         const e = this.extensionIndex.get(dn);

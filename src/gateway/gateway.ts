@@ -11,7 +11,7 @@ import { isComplete, tracksCalls, type Extension, type PbxSnapshot } from '../do
 import { PublishedState, type PbxView } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
-import { fetchActiveCalls } from '../pbx/endpoints.ts';
+import { PolledReads } from '../pbx/polled-reads.ts';
 import type { CallStore } from '../store/database.ts';
 import { CallLogSync } from './call-log-sync.ts';
 import { CallService } from './call-service.ts';
@@ -49,10 +49,12 @@ export class Gateway {
   private sip?: SipFields;
   private stopMidnight?: () => void;
   private readonly now: () => number;
+  private readonly reads: PolledReads;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log, store, client } = options;
     this.now = options.now ?? Date.now;
+    this.reads = new PolledReads(client);
     this.calls = CallService.forConfig(
       config,
       store,
@@ -121,8 +123,8 @@ export class Gateway {
   }
 
   private async pollDirectory(): Promise<void> {
-    const { client, config, log } = this.options;
-    const { contacts, ...directory } = await readDirectory(client, config, log);
+    const { config, log } = this.options;
+    const { contacts, ...directory } = await readDirectory(this.reads, config, log);
     if (contacts) this.calls.setContacts(contacts);
     // Only a complete, successful read replaces the directory: a failure above changes nothing.
     Object.assign(this.snapshot, directory);
@@ -141,7 +143,7 @@ export class Gateway {
   }
 
   private async pollCalls(): Promise<void> {
-    const rows = await fetchActiveCalls(this.options.client);
+    const rows = await this.reads.activeCalls();
     this.snapshot.activeCalls = rows;
     if (this.tracking) {
       this.emitCalls(this.calls.observe(rows, this.directory(this.snapshot, this.voicemailNumber)));

@@ -5,15 +5,8 @@ import type { Contact } from '../domain/contact.ts';
 import type { Extension, Queue, RingGroup, SystemInfo, Trunk } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
-import {
-  fetchContacts,
-  fetchExtensions,
-  fetchQueues,
-  fetchRingGroups,
-  fetchSystemInfo,
-  fetchTrunks,
-  fetchVoicemailNumber,
-} from '../pbx/endpoints.ts';
+import { fetchSystemInfo, fetchTrunks, fetchVoicemailNumber } from '../pbx/endpoints.ts';
+import type { PolledReads } from '../pbx/polled-reads.ts';
 import { applyFilter } from './entity-filter.ts';
 
 export interface DirectoryRead {
@@ -24,15 +17,15 @@ export interface DirectoryRead {
   contacts?: Contact[];
 }
 
-export async function readDirectory(client: PbxClient, config: Config, log: Logger): Promise<DirectoryRead> {
+export async function readDirectory(reads: PolledReads, config: Config, log: Logger): Promise<DirectoryRead> {
   const { entities } = config;
-  const extensions = applyFilter(await fetchExtensions(client), entities.extensions);
-  const ringGroups = applyFilter(await fetchRingGroups(client), entities.ring_groups);
-  const queues = applyFilter(await fetchQueues(client), entities.queues);
+  const extensions = applyFilter(await reads.extensions(), entities.extensions);
+  const ringGroups = applyFilter(await reads.ringGroupList(), entities.ring_groups);
+  const queues = applyFilter(await reads.queueList(), entities.queues);
   let contacts: Contact[] | undefined;
   if (config.contacts.lookup) {
     try {
-      contacts = await fetchContacts(client);
+      contacts = await reads.phonebook();
     } catch (error) {
       log.warn(
         { err: error instanceof Error ? error.message : String(error) },

@@ -11,8 +11,7 @@ const text = z
   .nullish()
   .transform((v) => v ?? null);
 const int = z
-  .number()
-  .int()
+  .int32()
   .nullish()
   .transform((v) => v ?? null);
 
@@ -40,7 +39,7 @@ const logRowSchema = z.looseObject({
 });
 
 const historyRowSchema = z.looseObject({
-  SegmentId: z.number().int(),
+  SegmentId: z.int32(),
   SegmentStartTime: dateTime,
   SrcDn: text,
   SrcDnType: int,

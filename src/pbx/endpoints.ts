@@ -78,22 +78,21 @@ export const XAPI_PARSERS = {
     parseWith(z.looseObject({ Extension: z.string().nullish() }), body, 'VoicemailSettings').Extension ??
     null,
   Defs: (body: unknown): void => {
-    parseWith(z.looseObject({ Id: z.number().int() }), body, 'Defs');
+    parseWith(z.looseObject({ Id: z.int32() }), body, 'Defs');
   },
 };
 
 /** Users without hot-desking entries, with their profile names; falls back when the build rejects $expand. */
-export async function fetchExtensions(client: PbxClient): Promise<Extension[]> {
+export async function fetchExtensions(
+  client: PbxClient,
+  parse: (row: unknown) => Extension = XAPI_PARSERS.Users,
+): Promise<Extension[]> {
   const query = { $filter: NOT_HOT_DESKING, $select: USER_FIELDS };
   try {
-    return await client.getAll(
-      'Users',
-      { ...query, $expand: 'ForwardingProfiles($select=Name)' },
-      XAPI_PARSERS.Users,
-    );
+    return await client.getAll('Users', { ...query, $expand: 'ForwardingProfiles($select=Name)' }, parse);
   } catch (error) {
     if (!isRejectedExpand(error)) throw error;
-    return client.getAll('Users', query, XAPI_PARSERS.Users);
+    return client.getAll('Users', query, parse);
   }
 }
 
@@ -120,24 +119,30 @@ async function withMembers<Out extends { id: number }>(
   return result;
 }
 
-export function fetchRingGroups(client: PbxClient): Promise<RingGroup[]> {
+export function fetchRingGroups(
+  client: PbxClient,
+  parse: (row: unknown) => RingGroup = XAPI_PARSERS.RingGroups,
+): Promise<RingGroup[]> {
   return withMembers(
     client,
     'RingGroups',
     'Members',
     'Id,Number,Name,RingStrategy,IsRegistered',
-    XAPI_PARSERS.RingGroups,
+    parse,
     (group, members) => ({ ...group, members }),
   );
 }
 
-export function fetchQueues(client: PbxClient): Promise<Queue[]> {
+export function fetchQueues(
+  client: PbxClient,
+  parse: (row: unknown) => Queue = XAPI_PARSERS.Queues,
+): Promise<Queue[]> {
   return withMembers(
     client,
     'Queues',
     'Agents',
     'Id,Number,Name,PollingStrategy,IsRegistered',
-    XAPI_PARSERS.Queues,
+    parse,
     (queue, agents) => ({ ...queue, agents }),
   );
 }
@@ -154,20 +159,24 @@ export function fetchSystemInfo(client: PbxClient): Promise<SystemInfo> {
   return client.get('SystemStatus?$select=FQDN,Version,CallsActive', XAPI_PARSERS.SystemStatus);
 }
 
-export function fetchActiveCalls(client: PbxClient): Promise<ActiveCall[]> {
-  return client.getAll(
-    'ActiveCalls',
-    { $select: 'Id,Caller,Callee,Status,EstablishedAt,LastChangeStatus,ServerNow' },
-    XAPI_PARSERS.ActiveCalls,
-  );
+export const ACTIVE_CALL_FIELDS = 'Id,Caller,Callee,Status,EstablishedAt,LastChangeStatus,ServerNow';
+
+export function fetchActiveCalls(
+  client: PbxClient,
+  parse: (row: unknown) => ActiveCall = XAPI_PARSERS.ActiveCalls,
+): Promise<ActiveCall[]> {
+  return client.getAll('ActiveCalls', { $select: ACTIVE_CALL_FIELDS }, parse);
 }
 
 /** The company phonebook, for caller names. */
-export async function fetchContacts(client: PbxClient): Promise<Contact[]> {
+export async function fetchContacts(
+  client: PbxClient,
+  parse: (row: unknown) => Contact | null = XAPI_PARSERS.Contacts,
+): Promise<Contact[]> {
   const rows = await client.getAll(
     'Contacts',
     { $select: 'Id,FirstName,LastName,CompanyName,PhoneNumber,Mobile2,Business,Business2,Home' },
-    XAPI_PARSERS.Contacts,
+    parse,
   );
   return rows.filter((c): c is Contact => c !== null);
 }

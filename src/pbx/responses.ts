@@ -56,7 +56,7 @@ const memberSchema = z.looseObject({ Number: z.string(), Name: text });
 const toMember = (m: z.output<typeof memberSchema>): Member => ({ number: m.Number, name: m.Name ?? '' });
 
 export const userSchema = z.looseObject({
-  Id: z.number().int(),
+  Id: z.int32(),
   Number: z.string().min(1),
   FirstName: text,
   LastName: text,
@@ -71,7 +71,7 @@ export const userSchema = z.looseObject({
 });
 
 export const ringGroupSchema = z.looseObject({
-  Id: z.number().int(),
+  Id: z.int32(),
   Number: z.string().min(1),
   Name: text,
   RingStrategy: text,
@@ -80,7 +80,7 @@ export const ringGroupSchema = z.looseObject({
 });
 
 export const queueSchema = z.looseObject({
-  Id: z.number().int(),
+  Id: z.int32(),
   Number: z.string().min(1),
   Name: text,
   PollingStrategy: text,
@@ -89,7 +89,7 @@ export const queueSchema = z.looseObject({
 });
 
 export const trunkSchema = z.looseObject({
-  Id: z.number().int(),
+  Id: z.int32(),
   Number: z.string().min(1),
   IsOnline: flag,
   ExternalNumber: text,
@@ -100,7 +100,7 @@ export const trunkSchema = z.looseObject({
 export const systemStatusSchema = z.looseObject({ FQDN: text, Version: text, CallsActive: count });
 
 export const activeCallSchema = z.looseObject({
-  Id: z.number().int(),
+  Id: z.int32(),
   Caller: text,
   Callee: text,
   Status: text,

@@ -224,8 +224,13 @@ const ENDPOINTS: Endpoint[] = [
     ],
     parse: CALL_LOG_PARSERS.CallHistoryView,
     collection: true,
-    // Seeds 92569812 and later: as for the call log.
-    regressions: [{ SegmentStartTime: ' 026-12-02T02:21:05.828Z' }, { CallTime: '' }, { CallTime: ' T0S' }],
+    // Seeds 92569812 and later: as for the call log. Seed 1124249999: a DN type beyond int32.
+    regressions: [
+      { SegmentStartTime: ' 026-12-02T02:21:05.828Z' },
+      { CallTime: '' },
+      { CallTime: ' T0S' },
+      { DstDnType: -332213270011381 },
+    ],
   },
 ];
 

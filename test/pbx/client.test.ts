@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PbxClient, type PbxClientOptions } from '../../src/pbx/client.ts';
 import { PbxError } from '../../src/pbx/errors.ts';
+import { PolledReads } from '../../src/pbx/polled-reads.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 const CLIENT = { kind: 'client', clientId: 'simulator', clientSecret: 'simulator-secret' } as const;
@@ -176,5 +177,28 @@ describe('PBX client', () => {
     assert.equal(error.kind, 'network');
     const pinned = make({ verifyTls: true, ca: sim.simulator.certificate });
     assert.ok(await pinned.get('Defs?$select=Id', (b) => b));
+  });
+
+  it('reads ActiveCalls for a poller: a changed row is read anew, a mistyped one refused after clean reads', async () => {
+    const client = make();
+    const reads = new PolledReads(client);
+    const read = () => reads.activeCalls();
+    const users = await client.getAll('Users', { $select: 'Number', $top: '2' }, anyRow);
+    const ext = String(users[0]!.Number);
+    const started = await sim.script<{ id: number }>('POST', 'calls', { from: '+4930111222', to: ext });
+    try {
+      const first = (await read()).find((c) => c.id === started.id);
+      assert.ok(first, 'the call is listed');
+      await sim.script('POST', `calls/${started.id}/answer`);
+      const second = (await read()).find((c) => c.id === started.id);
+      assert.equal(second?.status, 'Talking', 'the answered call is read as Talking, not the cached Ringing');
+      assert.notEqual(second?.status, first.status);
+      await sim.script('POST', 'fault', { mode: 'wrong-types', count: 1, path: '^/xapi/v1/ActiveCalls$' });
+      await assert.rejects(read(), (e: unknown) => e instanceof PbxError && e.kind === 'parse');
+      const third = (await read()).find((c) => c.id === started.id);
+      assert.equal(third?.status, 'Talking', 'read again once the PBX answers well');
+    } finally {
+      await sim.script('POST', `calls/${started.id}/hangup`);
+    }
   });
 });
