@@ -4,6 +4,7 @@
 // are searched for each secret (as it is, and base64- or URL-encoded).
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -178,6 +179,26 @@ describe('no secret in logs, MQTT, HTTP or errors', () => {
     const exited = await Promise.race([run.exited, new Promise<undefined>((r) => setTimeout(r, 30_000))]);
     assert.equal(exited?.code, 1, output(run));
     assertNoSecret('run (PBX refusing)', output(run));
+  });
+
+  it('run, failing at start (database not writable, web port taken): exit 1, no secret', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      for (const [what, overrides] of [
+        ['the database in a file, not a directory', { history: { database: '/dev/null/calls.db' } }],
+        ['the web port taken', { web: { listen: `127.0.0.1:${port}` } }],
+      ] as const) {
+        const run = cli(['run', '--config', config(overrides)], mqttPasswordEnv);
+        const exited = await Promise.race([run.exited, new Promise<undefined>((r) => setTimeout(r, 20_000))]);
+        if (!exited) run.kill();
+        assert.equal(exited?.code, 1, `${what}: ${output(run)}`);
+        assertNoSecret(`run (${what})`, output(run));
+      }
+    } finally {
+      taken.close();
+    }
   });
 
   it('run, the broker refusing: keeps trying, logs why, no secret', async () => {
