@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { request } from 'undici';
 import { Simulator } from '../../src/sim/simulator.ts';
 import { CliProcess, writeConfig } from '../helpers/cli.ts';
@@ -181,7 +181,7 @@ describe('no secret in logs, MQTT, HTTP or errors', () => {
     assertNoSecret('run (PBX refusing)', output(run));
   });
 
-  it('run, failing at start (database not writable, web port taken): exit 1, no secret', async () => {
+  it('run, failing at start (database not writable, web port taken): exit 1, no secret', async (t: TestContext) => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
@@ -190,8 +190,10 @@ describe('no secret in logs, MQTT, HTTP or errors', () => {
         ['the database in a file, not a directory', { history: { database: '/dev/null/calls.db' } }],
         ['the web port taken', { web: { listen: `127.0.0.1:${port}` } }],
       ] as const) {
+        const started = Date.now();
         const run = cli(['run', '--config', config(overrides)], mqttPasswordEnv);
         const exited = await Promise.race([run.exited, new Promise<undefined>((r) => setTimeout(r, 20_000))]);
+        t.diagnostic(`${what}: exit ${exited?.code} after ${Date.now() - started} ms`);
         if (!exited) run.kill();
         assert.equal(exited?.code, 1, `${what}: ${output(run)}`);
         assertNoSecret(`run (${what})`, output(run));
