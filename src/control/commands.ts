@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { IncomingMessage, MqttFacade } from '../mqtt/facade.ts';
 import { topicSegment, type Topics } from '../mqtt/topics.ts';
 import type { PbxClient } from '../pbx/client.ts';
+import { XAPI_PARSERS } from '../pbx/endpoints.ts';
 import { PbxError } from '../pbx/errors.ts';
 import type { SipService } from '../sip/sip-service.ts';
 import { NumberAllowlist, RateLimiter } from './guard.ts';
@@ -188,12 +189,14 @@ export class CommandHandler {
     if (!extension) return [parsed, { ok: false, error: 'no such extension' }];
     const refusal = this.guard(parsed.value!);
     if (refusal) return [parsed, { ok: false, error: refusal }];
-    const body = (await this.context.client.xapi('POST', 'Users/Pbx.MakeCall', {
-      dn: extension.number,
-      destination: parsed.value,
-      contact: null,
-      testCall: false,
-    })) as { FinalStatus?: unknown; Result?: { CallId?: unknown } } | undefined;
+    const answer = XAPI_PARSERS.MakeCall(
+      await this.context.client.xapi('POST', 'Users/Pbx.MakeCall', {
+        dn: extension.number,
+        destination: parsed.value,
+        contact: null,
+        testCall: false,
+      }),
+    );
     return [
       parsed,
       {
@@ -201,8 +204,8 @@ export class CommandHandler {
         result: {
           extension: extension.number,
           destination: parsed.value,
-          status: body?.FinalStatus ?? null,
-          pbx_call_id: body?.Result?.CallId ?? null,
+          status: answer.status,
+          pbx_call_id: answer.callId,
         },
       },
     ];
