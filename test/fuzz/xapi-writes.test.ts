@@ -3,12 +3,16 @@
 // echoed has the types the command's answer promises: status a short string or null, pbx_call_id a whole number
 // or null.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import fc from 'fast-check';
+import { XAPI_PARSERS } from '../../src/pbx/endpoints.ts';
 import { sendCommand } from '../helpers/commands.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { startBroker, type TestBroker } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
+import { mutatedJson, mutatedText } from './generators.ts';
+import { fuzz } from './runner.ts';
 
 /** Why a dial/set result is not what it promises, or undefined. */
 function unsoundResult(result: Record<string, unknown> | undefined): string | undefined {
@@ -44,6 +48,51 @@ describe('fuzz: answers of the xAPI writes', () => {
     await watch?.close();
     await sim?.stop();
     await broker?.stop();
+  });
+
+  it('MakeCall answers, random and mutated from the real one: a sound result, never a throw', async (t: TestContext) => {
+    const placed = await sim.xapi('Users/Pbx.MakeCall', {
+      method: 'POST',
+      body: { dn: ext, destination: '201', contact: null, testCall: false },
+    });
+    assert.equal(placed.status, 200, placed.text);
+    const sample = placed.json<Record<string, unknown>>();
+    const toResult = (answer: ReturnType<typeof XAPI_PARSERS.MakeCall>) => ({
+      status: answer.status,
+      pbx_call_id: answer.callId,
+    });
+    assert.equal(unsoundResult(toResult(XAPI_PARSERS.MakeCall(sample))), undefined);
+    assert.equal(typeof XAPI_PARSERS.MakeCall(sample).callId, 'number', 'the real answer has a call id');
+    const text = JSON.stringify(sample);
+    await fuzz(
+      t,
+      'xapi MakeCall answers',
+      fc.property(
+        fc.oneof(
+          { weight: 4, arbitrary: mutatedJson(sample) },
+          { weight: 2, arbitrary: mutatedJson(sample.Result).map((Result) => ({ ...sample, Result })) },
+          { weight: 1, arbitrary: fc.jsonValue() },
+          {
+            weight: 1,
+            arbitrary: mutatedText(text).map((answer) => {
+              try {
+                return JSON.parse(answer) as unknown;
+              } catch {
+                return undefined;
+              }
+            }),
+          },
+        ),
+        (body) => {
+          const found = unsoundResult(toResult(XAPI_PARSERS.MakeCall(body)));
+          if (found) throw new Error(found);
+        },
+      ),
+      {
+        timeMs: 1000,
+        examples: [[{ ...sample, Result: { CallId: '1001' } }], [null], [{ FinalStatus: 'x'.repeat(101) }]],
+      },
+    );
   });
 
   it('dial/set with a MakeCall answer of the wrong types or 20 MB: ok, and a result of the promised types', async () => {
