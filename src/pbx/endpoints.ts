@@ -80,6 +80,19 @@ export const XAPI_PARSERS = {
   Defs: (body: unknown): void => {
     parseWith(z.looseObject({ Id: z.int32() }), body, 'Defs');
   },
+  /**
+   * The answer to Users/Pbx.MakeCall: the PBX has placed the call by then, so a broken answer is no failure. Each
+   * field is taken when it has its type (a short status text, an int32 call id), else null. Never throws.
+   */
+  MakeCall: (body: unknown): { status: string | null; callId: number | null } => {
+    const answer = body as { FinalStatus?: unknown; Result?: { CallId?: unknown } | null } | null | undefined;
+    const status = answer?.FinalStatus;
+    const callId = answer?.Result?.CallId;
+    return {
+      status: typeof status === 'string' && status.length <= 100 ? status : null,
+      callId: z.int32().safeParse(callId).data ?? null,
+    };
+  },
 };
 
 /** Users without hot-desking entries, with their profile names; falls back when the build rejects $expand. */
