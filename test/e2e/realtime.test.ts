@@ -84,3 +84,26 @@ describe('3cx2mqtt run with realtime: callcontrol', () => {
     assert.ok(Math.max(...ringing, ...idle) < LOADED_MAX_MS, `never a poll late: ${text}`);
   });
 });
+
+describe('3cx2mqtt run with realtime: callcontrol at a PBX that refuses Call Control', () => {
+  let stack: GatewayStack;
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('exits 1 and says why', async () => {
+    stack = await GatewayStack.start({
+      simulate: ['--traffic', 'none', '--callcontrol', 'off'],
+      config: { pbx: { realtime: 'callcontrol' } },
+    });
+    const timeout = new Promise<{ code: number | null }>((resolve) =>
+      setTimeout(() => resolve({ code: -1 }), 20_000).unref(),
+    );
+    const exit = await Promise.race([stack.gateway.exited, timeout]);
+    assert.equal(exit.code, 1, stack.gateway.stdout + stack.gateway.stderr);
+    assert.match(
+      stack.gateway.stdout + stack.gateway.stderr,
+      /pbx\.realtime is callcontrol, but the PBX refused Call Control \(HTTP 403\)/,
+    );
+  });
+});
