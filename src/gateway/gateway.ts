@@ -55,6 +55,8 @@ export class Gateway {
   private readonly callLog: CallLogSync;
   private readonly realtime: RealtimeSource;
   private readonly live: LiveCalls;
+  private readonly liveDirty = new Set<number>();
+  private liveFlush?: NodeJS.Immediate;
   private voicemailNumber: string | null = null;
   private sip?: SipFields;
   private stopMidnight?: () => void;
@@ -97,10 +99,7 @@ export class Gateway {
       mode: config.pbx.realtime,
       client,
       log: log.child({ module: 'callcontrol' }),
-      onCalls: (ids) => {
-        this.live.changed(ids);
-        this.publish();
-      },
+      onCalls: (ids) => this.liveChanged(ids),
       onLive: (live) => {
         // Lost: read ActiveCalls now, not at the slow rate of a check.
         if (!live) void this.callsPoller.run();
@@ -159,6 +158,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.stopMidnight?.();
     this.realtime.stop();
+    if (this.liveFlush) clearImmediate(this.liveFlush);
     await Promise.all([...this.pollers.map((p) => p.stop()), this.callLog.stop()]);
   }
 
@@ -184,6 +184,22 @@ export class Gateway {
 
   private get tracking(): boolean {
     return tracksCalls(this.snapshot);
+  }
+
+  /**
+   * Call Control changed these calls: applied once per turn of the event loop, so a burst of events (one TCP read
+   * can carry hundreds) is one projection, not hundreds.
+   */
+  private liveChanged(ids: ReadonlySet<number>): void {
+    for (const id of ids) this.liveDirty.add(id);
+    if (this.liveFlush) return;
+    this.liveFlush = setImmediate(() => {
+      this.liveFlush = undefined;
+      const dirty = new Set(this.liveDirty);
+      this.liveDirty.clear();
+      this.live.changed(dirty);
+      this.publish();
+    });
   }
 
   /** The calls poll's interval: slower, as a consistency check, while Call Control sees every DN live. */
