@@ -244,6 +244,27 @@ describe('calls', () => {
     assert.equal(bySimId(list('recent'), b.id)!.caller_number, '+4930111002');
   });
 
+  it('DID shown instead of the caller: a call never takes the caller of an earlier call on the trunk', async (t: TestContext) => {
+    // Found by the soak (seed 1): B started 4 s after A on the same DID trunk; A had ended, so the call log held
+    // A's legs and none of B's, and "one logged call fits" gave B the caller of A, although A's legs carry A's Id.
+    if (!broker) return t.skip();
+    const a = await call({ from: '+4930111011', to: registered[7], trunk: '10000' });
+    await act(a.id, 'ring');
+    await wait('A active', () => bySimId(list('active'), a.id));
+    await act(a.id, 'hangup');
+    await wait('A ended', () => bySimId(list('recent'), a.id));
+    const b = await call({ from: '+4930111012', to: registered[8], trunk: '10000' });
+    await act(b.id, 'ring');
+    await wait('B active', () => bySimId(list('active'), b.id));
+    await polls();
+    await sim.polled(/Pbx\.GetCallLogData/);
+    assert.equal(bySimId(list('active'), b.id)!.caller_number, null, "B is not given A's caller");
+    await act(b.id, 'hangup');
+    const recent = await wait('B ended with its caller', () => bySimId(list('recent'), b.id)?.caller_number);
+    assert.equal(recent, '+4930111012');
+    assert.equal(bySimId(list('recent'), a.id)!.caller_number, '+4930111011');
+  });
+
   it('ten concurrent calls: the aggregate state is right at every step', async (t: TestContext) => {
     if (!broker) return t.skip();
     const ids: number[] = [];
