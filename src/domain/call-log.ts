@@ -114,11 +114,14 @@ export function loggedCall(mainCallHistoryId: string, legs: readonly CallLogLeg[
 
 /**
  * The real caller of a live trunk call: by the PBX call Id when the log carries it, else by trunk and start time —
- * and only when exactly one logged call fits, so two concurrent calls on one trunk never swap numbers.
+ * and only when exactly one logged call fits, so two concurrent calls on one trunk never swap numbers. Legs of a
+ * call known to be another (`elsewhere`: its Id or its MainCallHistoryId is another call's) never fit: an earlier
+ * call on the trunk that has ended, while this one has no leg in the log yet, would otherwise be the one that fits.
  */
 export function findCallerInLog(
   call: { pbxIds: readonly number[]; trunkDn: string | null; startedAt: number },
   legs: readonly CallLogLeg[],
+  elsewhere: (leg: CallLogLeg) => boolean = () => false,
   toleranceMs = 3000,
 ): string | null {
   const fromTrunk = legs.filter(
@@ -130,7 +133,7 @@ export function findCallerInLog(
   const candidates = new Map<string, CallLogLeg>();
   for (const leg of fromTrunk) {
     if (call.trunkDn !== null && leg.sourceDn !== call.trunkDn) continue;
-    if (Math.abs(leg.startTime - call.startedAt) > toleranceMs) continue;
+    if (Math.abs(leg.startTime - call.startedAt) > toleranceMs || elsewhere(leg)) continue;
     candidates.set(leg.mainCallHistoryId ?? `${leg.startTime}:${leg.sourceCallerId}`, leg);
   }
   return candidates.size === 1 ? normaliseNumber([...candidates.values()][0]!.sourceCallerId) : null;
