@@ -2,7 +2,7 @@
 // mosquitto and the shipped gateway, each its own process, under a seeded chaos plan; then a quiet settle, the end
 // checks (each printed as a figure) and, as the last line, one JSON object. Exit 1 when an acceptance figure is off.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { compareCalls, rssGrowthPerHour, tallyDay, type SimCallEntry, type Store
 import { openFds, SoakGateway } from './gateway.ts';
 import { chaosPlan } from './schedule.ts';
 import { retainedTree, TreeWatcher } from './watcher.ts';
+import { writeCallLog } from './call-log-dump.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -151,6 +152,7 @@ const endRss = memory(last.child.pid).rssMb;
 const endFds = openFds(last.child.pid);
 const tree = await retainedTree(broker.url, BASE, DISCOVERY);
 const expected = await history();
+writeFileSync(join(runDir, 'sim-history.json'), JSON.stringify(expected, null, 1));
 const cleanStop = await gateway.stop();
 const rows = readRows(dbFile);
 const calls = compareCalls(expected, rows);
@@ -191,6 +193,10 @@ const first = rssSamples.find(([t]) => t - last.child.spawnedAt >= 15_000) ?? rs
 const growth = rssGrowthPerHour(rssSamples.filter(([t]) => t - last.child.spawnedAt >= 15_000));
 const allRss = gateway.incarnations.flatMap((i) => i.rss.map(([, mb]) => mb));
 
+// The PBX's own call log of the run, beside the simulator's history and the databases, to study a finding.
+await writeCallLog(sim.url, join(runDir, 'sim-call-log.json'), started).catch((error: unknown) =>
+  progress(`could not save the call log: ${String(error)}`),
+);
 await watcher.close();
 await broker.stop();
 await sim.stop();
@@ -281,6 +287,7 @@ console.log(JSON.stringify(line));
 const passed =
   line.calls_duplicated === 0 &&
   line.calls_wrong_outcome === 0 &&
+  line.calls_wrong_caller === 0 &&
   line.calls_stored === line.calls_expected &&
   line.retained_diff === 0 &&
   line.crashes === 0 &&
