@@ -325,6 +325,27 @@ describe('calls', () => {
     );
   });
 
+  it('a DID-trunk call waiting for its caller never takes the caller of a call polling did not see', async (t: TestContext) => {
+    // Found by the soak (seed 2): B, inbound on the trunk, started and ended unseen while A (ActiveCalls showing
+    // the DID, so no caller yet) rang; the call log held B's legs, with B's Id, and no leg of A yet, so B's legs
+    // were the "one logged call that fits" A's start: A took B's caller.
+    if (!broker) return t.skip();
+    const a = await call({ from: '+4930111021', to: registered[9], trunk: '10000' });
+    await act(a.id, 'ring');
+    await wait('A active', () => bySimId(list('active'), a.id));
+    await sim.script('POST', 'fault', { mode: '500', path: '^/xapi/v1/ActiveCalls' });
+    const b = await call({ from: '+4930111022', to: registered[10], trunk: '10000' });
+    await act(b.id, 'ring');
+    await act(b.id, 'hangup');
+    await sim.script('DELETE', 'fault');
+    const stored = await wait('B from the call log', () => bySimId(list('recent'), b.id), 15_000);
+    assert.equal((stored as CallRecord).caller_number, '+4930111022');
+    assert.equal(bySimId(list('active'), a.id)!.caller_number, null, "A is not given B's caller");
+    await act(a.id, 'hangup');
+    const recent = await wait('A ended with its caller', () => bySimId(list('recent'), a.id)?.caller_number);
+    assert.equal(recent, '+4930111021');
+  });
+
   it('a PBX outage during a call ends nothing and counts nothing', async (t: TestContext) => {
     if (!broker) return t.skip();
     const c = await call({ from: '+4930135790', to: registered[2], trunk: '10001' });
