@@ -255,16 +255,10 @@ export class CallService {
     return events;
   }
 
-  /** Whether a call-log leg is, by its PBX call Id or its MainCallHistoryId, a call other than `callId`. */
+  /** Whether a call-log leg is, by its MainCallHistoryId, a stored call other than `callId`. */
   private legOfAnotherCall(callId: string): (leg: CallLogLeg) => boolean {
     const { store } = this.options;
-    const active = this.tracker.activePbxIds;
     return (leg) => {
-      if (leg.callId !== null) {
-        if (active.has(leg.callId)) return true;
-        const seen = store.byPbxCallId(leg.callId, leg.startTime, WINDOWS.pbxIdMatch);
-        if (seen && seen.id !== callId) return true;
-      }
       const logged = leg.mainCallHistoryId ? store.byMainCallHistoryId(leg.mainCallHistoryId) : undefined;
       return logged !== undefined && logged.id !== callId;
     };
