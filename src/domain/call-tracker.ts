@@ -53,6 +53,8 @@ interface Tracked {
   trunkDn: string | null;
   /** The parenthesised number was the trunk's DID: the real caller must come from the call log. */
   needsCallerId: boolean;
+  /** The caller text showed the trunk's DID (stays so once the caller is found): it names no caller. */
+  callerShowsDid: boolean;
   atGroup: boolean;
 }
 
@@ -156,6 +158,7 @@ export class CallTracker {
         callerText: '',
         trunkDn: null,
         needsCallerId: false,
+        callerShowsDid: false,
         atGroup: false,
       };
       this.calls.set(record.id, tracked);
@@ -265,9 +268,11 @@ export class CallTracker {
 
   private foldCandidate(row: ActiveCall, current: ReadonlyMap<number, unknown>): Tracked | undefined {
     // A new Id for a caller that was waiting at a queue or ring group, whose old Id is gone, is that call's next leg.
+    // Not when the caller text shows the trunk's DID: every call on that trunk shows the same text.
     return [...this.calls.values()].find(
       (t) =>
         t.atGroup &&
+        !t.callerShowsDid &&
         t.callerText !== '' &&
         t.callerText === row.caller &&
         ![...t.pbxIds].some((id) => current.has(id)),
@@ -296,6 +301,7 @@ export class CallTracker {
       callerText: row.caller,
       trunkDn: null,
       needsCallerId: false,
+      callerShowsDid: false,
       atGroup: false,
     };
     if (caller && caller.kind === 'dn') {
@@ -304,6 +310,7 @@ export class CallTracker {
         const dids = directory.get(caller.dn)?.dids ?? [];
         const shown = caller.number;
         tracked.needsCallerId = !shown || dids.some((d) => d.replace(/\D/g, '') === shown.replace(/\D/g, ''));
+        tracked.callerShowsDid = tracked.needsCallerId;
         tracked.record.caller_number = tracked.needsCallerId ? null : normaliseNumber(shown);
         tracked.record.caller_name = this.options.contactName(tracked.record.caller_number);
       } else {
