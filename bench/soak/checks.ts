@@ -31,6 +31,8 @@ export interface CallComparison {
   calls_stored: number;
   /** Extra rows for calls already stored once (a call counted twice). */
   calls_duplicated: number;
+  /** Simulator calls that share a row with another (two calls taken for one: one of them is lost). */
+  calls_merged: number;
   calls_wrong_outcome: number;
   calls_wrong_direction: number;
   calls_wrong_caller: number;
@@ -60,10 +62,12 @@ export function compareCalls(
     for (const id of row.pbx_call_ids) add(byPbxId, id, row);
   }
   const matched = new Set<string>();
+  const callsPerRow = new Map<string, number>();
   const result: CallComparison = {
     calls_expected: expected.length,
     calls_stored: 0,
     calls_duplicated: 0,
+    calls_merged: 0,
     calls_wrong_outcome: 0,
     calls_wrong_direction: 0,
     calls_wrong_caller: 0,
@@ -87,7 +91,10 @@ export function compareCalls(
     result.calls_duplicated += found.size - 1;
     if (found.size > 1) example(`duplicated: ${label} as rows ${[...found.keys()].join(', ')}`);
     const row = [...found.values()][0]!;
-    for (const id of found.keys()) matched.add(id);
+    for (const id of found.keys()) {
+      matched.add(id);
+      callsPerRow.set(id, (callsPerRow.get(id) ?? 0) + 1);
+    }
     if (row.outcome !== call.outcome) {
       result.calls_wrong_outcome++;
       example(`outcome ${row.outcome}, simulator ${call.outcome}: ${label} row ${row.id}`);
@@ -101,6 +108,11 @@ export function compareCalls(
       example(`caller ${row.caller_number}, simulator ${call.caller_number}: ${label} row ${row.id}`);
     }
   }
+  for (const [id, calls] of callsPerRow)
+    if (calls > 1) {
+      result.calls_merged += calls - 1;
+      example(`merged: ${calls} simulator calls in row ${id}`);
+    }
   for (const row of rows) {
     if (row.status !== 'ended' || row.ended_at === null) result.calls_open++;
     if (!matched.has(row.id)) {

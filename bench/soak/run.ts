@@ -146,7 +146,12 @@ try {
     'the database to hold every call',
     async () => {
       const c = compareCalls((await expectedCalls()).expected, readRows(dbFile));
-      return c.calls_stored === c.calls_expected && c.calls_open === 0 && c.calls_duplicated === 0;
+      return (
+        c.calls_stored === c.calls_expected &&
+        c.calls_open === 0 &&
+        c.calls_duplicated === 0 &&
+        c.calls_merged === 0
+      );
     },
     120_000,
     3000,
@@ -224,6 +229,7 @@ const line = {
   calls_expected: calls.calls_expected,
   calls_stored: calls.calls_stored,
   calls_duplicated: calls.calls_duplicated,
+  calls_merged: calls.calls_merged,
   calls_wrong_outcome: calls.calls_wrong_outcome,
   calls_wrong_direction: calls.calls_wrong_direction,
   calls_wrong_caller: calls.calls_wrong_caller,
@@ -271,6 +277,7 @@ console.log('');
 figure('calls expected (simulator)', line.calls_expected);
 figure('calls stored', line.calls_stored, 'simulator calls found in the database');
 figure('calls duplicated', line.calls_duplicated, 'extra rows for a call stored once');
+figure('calls merged', line.calls_merged, 'calls sharing a row with another');
 figure('calls wrong outcome', line.calls_wrong_outcome);
 figure('calls wrong direction / caller', `${line.calls_wrong_direction} / ${line.calls_wrong_caller}`);
 figure('rows unknown / still open', `${line.calls_unknown} / ${line.calls_open}`);
@@ -310,6 +317,7 @@ console.log(JSON.stringify(line));
 
 const passed =
   line.calls_duplicated === 0 &&
+  line.calls_merged === 0 &&
   line.calls_wrong_outcome === 0 &&
   line.calls_wrong_caller === 0 &&
   line.calls_stored === line.calls_expected &&

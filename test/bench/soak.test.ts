@@ -69,6 +69,12 @@ describe('soak: calls against the database', () => {
     assert.ok(result.examples.some((e) => e.startsWith('missing: call 3')));
   });
 
+  it('counts two calls folded into one row as merged', () => {
+    const [a, b] = [simCall(1), simCall(2)];
+    const result = compareCalls([a, b], [row(a, { pbx_call_ids: [1, 2] })]);
+    assert.deepEqual([result.calls_stored, result.calls_merged, result.calls_unknown], [2, 1, 0]);
+  });
+
   it('tallies the day as the gateway counts: started on it; missed and voicemail ended on it', () => {
     const calls = [
       simCall(1),
