@@ -43,6 +43,12 @@ export function rows(small: number, large: number, calls: number): Row[] {
       optional: true,
     },
     {
+      key: 'latency_realtime_ms_p50',
+      scenario: 'Call Control websocket',
+      figure: 'change → MQTT, p50',
+      unit: 'ms',
+    },
+    {
       key: 'latency_realtime_ms_p99',
       scenario: 'Call Control websocket',
       figure: 'change → MQTT, p99',

@@ -183,6 +183,7 @@ export class App {
         extension: (number) => gateway.extension(number),
         activeCalls: () => gateway.calls.tracker.active,
         presenceChanged: (number, profile) => gateway.presenceChanged(number, profile),
+        callControl: gateway.callControl,
         ...(this.options.now ? { now: this.options.now } : {}),
       }),
     ];

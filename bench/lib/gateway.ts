@@ -12,6 +12,8 @@ export interface GatewaySetup {
   brokerProtocol?: 4 | 5;
   /** polling.* as the config spells them ("1s", "1h"); missing keys keep their defaults. */
   polling?: { calls?: string; presence?: string; trunks?: string };
+  /** pbx.realtime (default: the config's default, auto). */
+  realtime?: 'auto' | 'callcontrol' | 'poll';
   web?: boolean;
   logLevel?: string;
   /** Write a V8 CPU profile (node --cpu-prof) into this folder when the gateway stops. */
@@ -29,6 +31,7 @@ export function writeGatewayConfig(dir: string, setup: GatewaySetup): string {
       client_secret: 'simulator-secret',
       verify_tls: false,
       timezone: 'UTC',
+      ...(setup.realtime ? { realtime: setup.realtime } : {}),
     },
     ...(setup.polling ? { polling: setup.polling } : {}),
     mqtt: { url: setup.brokerUrl, protocol_version: setup.brokerProtocol ?? 5 },

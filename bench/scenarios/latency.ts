@@ -1,6 +1,7 @@
-// Latency with polling.calls 1s: a scripted simulator change (ring, hang-up) to the extension's status message at
-// the subscriber. Several lanes at once, each on its own extension and timed on its own topic; random gaps between
-// events spread their phase uniformly over the poll interval.
+// Latency: a scripted simulator change (ring, hang-up) to the extension's status message at the subscriber, polled
+// (pbx.realtime: poll, polling.calls 1s) and then live (pbx.realtime: callcontrol, polling.calls 30s). Several lanes
+// at once, each on its own extension and timed on its own topic; random gaps between events spread their phase
+// uniformly over the poll interval.
 import { recordStop, type BenchContext } from '../context.ts';
 import { now, sleep } from '../lib/clock.ts';
 import { settle } from '../lib/settle.ts';
@@ -59,29 +60,55 @@ async function timed(
   }
 }
 
-export async function latencyScenario(ctx: BenchContext, sim: SimulatorProcess): Promise<void> {
-  const { settings, figures } = ctx;
+const REALTIME_POLL_INTERVAL = '30s';
+
+interface LaneRun {
+  name: string;
+  realtime: 'poll' | 'callcontrol';
+  calls: string;
+  /** The longest random gap between events (ms). */
+  gapMs: number;
+  /** Waits until the gateway is ready for events (discovery done; live for Call Control). */
+  ready: (stack: GatewayStack) => Promise<void>;
+}
+
+/** Runs the lanes against one gateway; returns the samples and the ActiveCalls poll period seen meanwhile. */
+async function runLanes(
+  ctx: BenchContext,
+  sim: SimulatorProcess,
+  run: LaneRun,
+  firstNumber: number,
+): Promise<{ samples: LatencySample[]; pollPeriodMs: number | null }> {
+  const { settings } = ctx;
   const state = await sim.state();
   const trunk = callerTrunk(state);
-  const stack = await GatewayStack.start(ctx.stack, sim, { name: 'latency', polling: { calls: '1s' } });
+  const stack = await GatewayStack.start(ctx.stack, sim, {
+    name: run.name,
+    polling: { calls: run.calls },
+    realtime: run.realtime,
+  });
   const samples: LatencySample[] = [];
+  let pollPeriodMs: number | null = null;
   try {
     await stack.startupToDiscovery(expectedDevices(state), 120_000);
+    await run.ready(stack);
     await settle(stack.subscriber, 2000, 30_000);
     const lanes = settings.latencyLanes;
     const pool = idleExtensions(stack.subscriber, state.extensions);
     if (pool.length < lanes * 2) throw new Error(`only ${pool.length} idle registered extensions`);
-    ctx.progress(`latency: ${settings.latencyEvents} events on ${lanes} lanes, polling.calls 1s`);
+    ctx.progress(
+      `${run.name}: ${settings.latencyEvents} events on ${lanes} lanes, realtime ${run.realtime}, polling.calls ${run.calls}`,
+    );
     const seq = await sim.mark();
     const deadline = Date.now() + settings.latencyEvents * 3000;
-    let calls = 0;
+    let calls = firstNumber;
     await Promise.all(
       Array.from({ length: lanes }, async (_, lane) => {
         for (let round = 0; samples.length < settings.latencyEvents && Date.now() < deadline; round++) {
           // Each lane walks its own slice of extensions, so no two lanes share a topic.
           const extension = pool[(lane + round * lanes) % pool.length]!;
           const call = await sim.script<{ id: number }>('POST', 'calls', {
-            from: outsideNumber(1000 + calls++),
+            from: outsideNumber(calls++),
             to: extension,
             trunk,
             recorded: false,
@@ -90,33 +117,79 @@ export async function latencyScenario(ctx: BenchContext, sim: SimulatorProcess):
             sim.script('POST', `calls/${call.id}/ring`),
           );
           samples.push({ kind: 'ring', extension, ...ring });
-          await sleep(Math.random() * POLL_INTERVAL_MS * 1.2);
+          await sleep(Math.random() * run.gapMs);
           const hangup = await timed(stack.subscriber, extension, 'idle', () =>
             sim.script('POST', `calls/${call.id}/hangup`),
           );
           samples.push({ kind: 'hangup', extension, ...hangup });
-          await sleep(Math.random() * POLL_INTERVAL_MS * 1.2);
+          await sleep(Math.random() * run.gapMs);
         }
       }),
     );
-    // The poll's real period: the poller waits its interval after each poll ends, so polls drift by their duration.
+    // The poll's real period, start to start.
     const starts = (await sim.requestsSince(seq))
       .filter(firstPageOf('ActiveCalls'))
       .map((r) => Date.parse(r.time));
-    figures.calls_poll_period_ms = median(starts.slice(1).map((t, i) => t - starts[i]!));
+    pollPeriodMs = starts.length > 1 ? median(starts.slice(1).map((t, i) => t - starts[i]!)) : null;
   } finally {
-    recordStop(ctx, 'latency', await stack.stop());
+    recordStop(ctx, run.name, await stack.stop());
   }
-  const latencies = samples.filter((s) => s.ms !== null).map((s) => s.ms!);
+  return { samples, pollPeriodMs };
+}
+
+export async function latencyScenario(ctx: BenchContext, sim: SimulatorProcess): Promise<void> {
+  const { figures } = ctx;
+  const polled = await runLanes(
+    ctx,
+    sim,
+    {
+      name: 'latency',
+      realtime: 'poll',
+      calls: '1s',
+      gapMs: POLL_INTERVAL_MS * 1.2,
+      ready: () => Promise.resolve(),
+    },
+    1000,
+  );
+  const latencies = polled.samples.filter((s) => s.ms !== null).map((s) => s.ms!);
   const summary = summarize(latencies);
+  figures.calls_poll_period_ms = polled.pollPeriodMs;
   figures.poll_interval_ms = POLL_INTERVAL_MS;
   figures.latency_events = latencies.length;
-  figures.latency_timeouts = samples.length - latencies.length;
+  figures.latency_timeouts = polled.samples.length - latencies.length;
   figures.latency_poll_ms_p50 = summary.p50;
   figures.latency_poll_ms_p99 = summary.p99;
   figures.latency_poll_ms_max = summary.max;
-  // The Call Control websocket is not in the gateway yet (the realtime issue).
-  figures.latency_realtime_ms_p50 = null;
-  figures.latency_realtime_ms_p99 = null;
-  ctx.raw.latency = { summary, samples };
+
+  // The same events through the Call Control websocket; ActiveCalls is then only a slow check.
+  const live = await runLanes(
+    ctx,
+    sim,
+    {
+      name: 'latency-realtime',
+      realtime: 'callcontrol',
+      calls: REALTIME_POLL_INTERVAL,
+      gapMs: 100,
+      ready: async (stack) => {
+        for (let waited = 0; !isLive(stack); waited += 100) {
+          if (waited > 60_000) throw new Error('Call Control never went live');
+          await sleep(100);
+        }
+      },
+    },
+    50_000,
+  );
+  const realtime = live.samples.filter((s) => s.ms !== null).map((s) => s.ms!);
+  const realtimeSummary = summarize(realtime);
+  figures.latency_realtime_events = realtime.length;
+  figures.latency_realtime_timeouts = live.samples.length - realtime.length;
+  figures.latency_realtime_ms_p50 = realtimeSummary.p50;
+  figures.latency_realtime_ms_p99 = realtimeSummary.p99;
+  figures.latency_realtime_ms_max = realtimeSummary.max;
+  ctx.raw.latency = { summary, samples: polled.samples };
+  ctx.raw.latency_realtime = { summary: realtimeSummary, samples: live.samples };
+}
+
+function isLive(stack: GatewayStack): boolean {
+  return stack.subscriber.json<{ realtime?: string }>(`${BASE_TOPIC}/pbx`)?.realtime === 'live';
 }

@@ -44,7 +44,11 @@ const pbxSchema = z
     realtime: z
       .enum(['auto', 'callcontrol', 'poll'])
       .prefault('auto')
-      .meta({ description: 'use the Call Control websocket when the credentials allow it' }),
+      .meta({
+        description:
+          'call events from the Call Control websocket: auto uses it when the PBX allows it (else polls), ' +
+          'callcontrol requires it (exit 1 when refused), poll never connects',
+      }),
     max_auth_failures: count(5, 0, 1000, 'consecutive login failures before the daemon exits 1 (0 = never)'),
   })
   .superRefine((pbx, ctx) => {

@@ -8,10 +8,10 @@ import type { Logger } from '../log.ts';
 import type { IncomingMessage, MqttFacade } from '../mqtt/facade.ts';
 import { topicSegment, type Topics } from '../mqtt/topics.ts';
 import type { PbxClient } from '../pbx/client.ts';
-import { XAPI_PARSERS } from '../pbx/endpoints.ts';
 import { PbxError } from '../pbx/errors.ts';
 import type { SipService } from '../sip/sip-service.ts';
 import { NumberAllowlist, RateLimiter } from './guard.ts';
+import { dropCall, makeCall, type CallControlPort } from './pbx-calls.ts';
 import {
   parseAlarm,
   parseDial,
@@ -38,6 +38,8 @@ export interface CommandContext {
   activeCalls: () => CallRecord[];
   /** The PBX confirmed a presence change: show it now rather than at the next poll. */
   presenceChanged: (number: string, profile: string) => void;
+  /** Call Control, for click-to-call and drop while its websocket is live. */
+  callControl?: CallControlPort;
   now?: () => number;
 }
 
@@ -189,25 +191,15 @@ export class CommandHandler {
     if (!extension) return [parsed, { ok: false, error: 'no such extension' }];
     const refusal = this.guard(parsed.value!);
     if (refusal) return [parsed, { ok: false, error: refusal }];
-    const answer = XAPI_PARSERS.MakeCall(
-      await this.context.client.xapi('POST', 'Users/Pbx.MakeCall', {
-        dn: extension.number,
-        destination: parsed.value,
-        contact: null,
-        testCall: false,
-      }),
+    const dialled = await makeCall(
+      this.context.client,
+      this.context.callControl,
+      extension.number,
+      parsed.value!,
     );
     return [
       parsed,
-      {
-        ok: true,
-        result: {
-          extension: extension.number,
-          destination: parsed.value,
-          status: answer.status,
-          pbx_call_id: answer.callId,
-        },
-      },
+      { ok: true, result: { extension: extension.number, destination: parsed.value, ...dialled } },
     ];
   }
 
@@ -221,7 +213,7 @@ export class CommandHandler {
     if (!call) return [parsed, { ok: false, error: `no active call ${id}` }];
     // The newest PBX leg is the one still connected.
     const pbxId = call.pbx_call_ids[call.pbx_call_ids.length - 1]!;
-    await this.context.client.xapi('POST', `ActiveCalls(${pbxId})/Pbx.DropCall`);
+    await dropCall(this.context.client, this.context.callControl, pbxId);
     return [parsed, { ok: true, result: { id: call.id, pbx_call_id: pbxId } }];
   }
 

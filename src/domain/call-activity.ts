@@ -1,5 +1,7 @@
 // What the active calls mean for each DN: an extension's status and a queue's waiting callers, indexed once per poll
-// (a lookup per extension, not a pass over every call per extension).
+// (a lookup per extension, not a pass over every call per extension). DNs that Call Control monitors take their part
+// from its live view instead of the polled calls.
+import type { LiveActivity } from './callcontrol-view.ts';
 import { partyDn } from './dn.ts';
 import type { ActiveCall, Extension, ExtensionStatus, Queue } from './types.ts';
 
@@ -13,16 +15,17 @@ export class CallActivity {
   private readonly rank = new Map<string, number>();
   private readonly waiting = new Map<string, number>();
 
-  constructor(calls: readonly ActiveCall[]) {
+  constructor(calls: readonly ActiveCall[], live?: LiveActivity) {
+    const polled = (dn: string | undefined): dn is string => dn !== undefined && !live?.monitored.has(dn);
     const raise = (dn: string | undefined, rank: number) => {
-      if (dn !== undefined && rank > (this.rank.get(dn) ?? 0)) this.rank.set(dn, rank);
+      if (polled(dn) && rank > (this.rank.get(dn) ?? 0)) this.rank.set(dn, rank);
     };
     for (const call of calls) {
       const calleeDn = partyDn(call.callee);
       // Voicemail answering for an extension is not the person talking.
       const callee = /^VoiceMail of/i.test(call.callee) ? undefined : calleeDn;
       const caller = partyDn(call.caller);
-      if (calleeDn !== undefined) this.waiting.set(calleeDn, (this.waiting.get(calleeDn) ?? 0) + 1);
+      if (polled(calleeDn)) this.waiting.set(calleeDn, (this.waiting.get(calleeDn) ?? 0) + 1);
       if (CONNECTED.has(call.status)) {
         raise(callee, 3);
         raise(caller, 3);
@@ -31,6 +34,8 @@ export class CallActivity {
       if (RINGING.has(call.status)) raise(callee, 2);
       if (SETTING_UP.has(call.status)) raise(caller, 1);
     }
+    for (const [dn, rank] of live?.rank ?? []) this.rank.set(dn, rank);
+    for (const [dn, count] of live?.waiting ?? []) this.waiting.set(dn, count);
   }
 
   /** DNs whose part in the calls differs from `previous` (only their extensions' status can have changed). */

@@ -1,120 +1,43 @@
-// The call tracker: a pure state machine over successive ActiveCalls snapshots (only successful polls), with an
-// injectable clock. One logical call per PBX call Id (queue and ring-group legs folded in); ended when gone from two
-// consecutive successful polls; times from the PBX's own clock.
+// The call tracker: a pure state machine over observations of calls, with an injectable clock. Polling gives
+// whole snapshots (successful ActiveCalls polls): a call is ended when gone from two consecutive ones. Call Control
+// gives live observations of single calls, and the end of a call when its last leg is removed: ended at once.
+// One logical call per PBX call Id (queue and ring-group legs folded in); times from the PBX's own clock.
+import { isMissed, outcomeOf, type CallRecord } from './call.ts';
 import {
-  isMissed,
-  newCallRecord,
-  outcomeOf,
-  type CallDirection,
-  type CallEvent,
-  type CallRecord,
-} from './call.ts';
-import type { Directory, DnKind } from './directory.ts';
-import { parseParty, type PartyText } from './dn.ts';
+  applyObservation,
+  createTracked,
+  iso,
+  partyKind,
+  emptyResult,
+  pendingOf,
+  sameRecord,
+  type LegOptions,
+  type PendingCaller,
+  type Tracked,
+  type TrackerResult,
+} from './call-legs.ts';
+import { observationOfRow, partyKey, type CallObservation } from './call-observation.ts';
+import type { Directory } from './directory.ts';
 import { normaliseNumber } from './phone-number.ts';
 import type { ActiveCall } from './types.ts';
 
-export interface TrackerOptions {
-  now: () => number;
-  isVip: (number: string | null) => boolean;
-  contactName: (number: string | null) => string | null;
-}
+export { directionOf, type PendingCaller, type TrackerResult } from './call-legs.ts';
 
-/** A trunk call whose real caller number must come from the call log, with what to match it by. */
-export interface PendingCaller {
-  id: string;
-  pbxIds: number[];
-  trunkDn: string | null;
-  startedAt: number;
+export interface TrackerOptions extends LegOptions {
+  now: () => number;
 }
 
 /** Calls followed at once, at most (a large 3CX carries about a thousand). */
 export const MAX_TRACKED_CALLS = 2000;
-
-export interface TrackerResult {
-  /** PBX calls in the poll (before the MAX_TRACKED_CALLS cap). */
-  offered: number;
-  started: CallRecord[];
-  changed: CallRecord[];
-  ended: CallRecord[];
-  /** Ended calls whose real caller was still unknown. */
-  endedPending: PendingCaller[];
-  events: CallEvent[];
-}
-
-interface Tracked {
-  record: CallRecord;
-  pbxIds: Set<number>;
-  missing: number;
-  firstMissingAt: number;
-  answeredByPerson: boolean;
-  voicemail: boolean;
-  callerText: string;
-  trunkDn: string | null;
-  /** The parenthesised number was the trunk's DID: the real caller must come from the call log. */
-  needsCallerId: boolean;
-  atGroup: boolean;
-}
-
-const CONNECTED = new Set(['Talking', 'Held', 'Transferring', 'Rerouting']);
-const INTERNAL_KINDS: ReadonlySet<DnKind> = new Set([
-  'extension',
-  'ring_group',
-  'queue',
-  'voicemail',
-  'other',
-]);
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function partyKind(party: PartyText | undefined, directory: Directory): DnKind | 'router' | 'unknown' {
-  if (!party) return 'unknown';
-  if (party.kind === 'router') return 'router';
-  if (party.kind === 'voicemail') return 'voicemail';
-  const kind = directory.kind(party.dn);
-  // A DN the directory does not list, written with a number in parentheses, is a trunk leg.
-  return kind === 'other' && party.number !== null ? 'trunk' : kind;
-}
-
-export function directionOf(callerKind: string, calleeKind: string): CallDirection | undefined {
-  const callerOutside = callerKind === 'trunk';
-  if (calleeKind === 'router' || calleeKind === 'unknown') return callerOutside ? 'inbound' : undefined;
-  const calleeOutside = calleeKind === 'trunk';
-  if (callerOutside && calleeOutside) return 'external';
-  if (callerOutside) return 'inbound';
-  if (calleeOutside) return 'outbound';
-  return INTERNAL_KINDS.has(callerKind as DnKind) ? 'internal' : undefined;
-}
-
-/** Field by field (the tracker runs this for every call on every poll; no serialising). */
-function sameRecord(a: CallRecord, b: CallRecord): boolean {
-  for (const key of Object.keys(a) as (keyof CallRecord)[]) {
-    if (key === 'pbx_call_ids') {
-      if (
-        a.pbx_call_ids.length !== b.pbx_call_ids.length ||
-        a.pbx_call_ids.some((id, i) => id !== b.pbx_call_ids[i])
-      )
-        return false;
-    } else if (a[key] !== b[key]) return false;
-  }
-  return true;
-}
-
-function pendingOf(tracked: Tracked): PendingCaller {
-  return {
-    id: tracked.record.id,
-    pbxIds: [...tracked.pbxIds],
-    trunkDn: tracked.trunkDn,
-    startedAt: Date.parse(tracked.record.started_at),
-  };
-}
+/** Live-ended PBX call Ids remembered, so that a poll answered before the end cannot start them again. */
+const MAX_ENDED_LIVE = 4000;
 
 export class CallTracker {
   private readonly calls = new Map<string, Tracked>();
   private readonly byPbxId = new Map<number, string>();
   private serverOffset = 0;
+  /** PBX calls a live source ended (insertion order: oldest first). */
+  private readonly endedLive = new Set<number>();
   /** The calls in progress as published, rebuilt only when a call starts, changes or ends. */
   private activeList?: CallRecord[];
 
@@ -153,7 +76,7 @@ export class CallTracker {
         firstMissingAt: 0,
         answeredByPerson: record.answered_at !== null && record.agent !== null,
         voicemail: record.status === 'voicemail',
-        callerText: '',
+        callerKey: '',
         trunkDn: null,
         needsCallerId: false,
         atGroup: false,
@@ -177,218 +100,182 @@ export class CallTracker {
     return { ...tracked.record };
   }
 
+  /** A successful ActiveCalls poll. */
   observe(rows: readonly ActiveCall[], directory: Directory): TrackerResult {
-    const local = this.options.now();
-    const withClock = rows.find((r) => r.serverNow && !Number.isNaN(Date.parse(r.serverNow)));
-    if (withClock) this.serverOffset = Date.parse(withClock.serverNow!) - local;
-    const serverNow = local + this.serverOffset;
-    const result: TrackerResult = {
-      offered: 0,
-      started: [],
-      changed: [],
-      ended: [],
-      endedPending: [],
-      events: [],
-    };
+    return this.observeSnapshot(rows.map(observationOfRow), directory);
+  }
 
-    const rowsById = new Map<number, ActiveCall[]>();
-    for (const row of rows) {
-      const group = rowsById.get(row.id);
-      if (group) group.push(row);
-      else rowsById.set(row.id, [row]);
+  /**
+   * Every call the PBX lists, from a source that sees them all (polling). Calls in `live` are followed by a live
+   * source: their observations here are older than the live ones (skipped), and their absence ends nothing.
+   */
+  observeSnapshot(
+    observations: readonly CallObservation[],
+    directory: Directory,
+    live: ReadonlySet<number> = new Set(),
+  ): TrackerResult {
+    const serverNow = this.takeClock(observations);
+    const result = emptyResult();
+    const byId = new Map<number, CallObservation[]>();
+    for (const obs of observations) {
+      const group = byId.get(obs.id);
+      if (group) group.push(obs);
+      else byId.set(obs.id, [obs]);
     }
-    result.offered = rowsById.size;
-    this.capCalls(rowsById);
+    result.offered = byId.size;
+    this.capCalls(byId);
+    for (const id of this.endedLive) if (!byId.has(id)) this.endedLive.delete(id);
 
     const seen = new Set<string>();
-    for (const [pbxId, group] of rowsById) {
+    for (const [pbxId, group] of byId) {
+      const known = this.byPbxId.get(pbxId);
+      if (known && [...this.calls.get(known)!.pbxIds].some((id) => live.has(id))) {
+        seen.add(known);
+        continue;
+      }
+      if (this.endedLive.has(pbxId)) continue;
       // Some builds list one call twice (queue leg Talking, agent leg Ringing): the agent's row tells more.
-      const row = group.find((r) => partyKind(parseParty(r.callee), directory) === 'extension') ?? group[0]!;
-      let logicalId = this.byPbxId.get(pbxId);
-      let tracked = logicalId ? this.calls.get(logicalId) : undefined;
-      let isNew = false;
-      if (!tracked) {
-        const folded = this.foldCandidate(row, rowsById);
-        tracked = folded ?? this.create(row, pbxId, serverNow, directory);
-        isNew = !folded;
-        tracked.pbxIds.add(pbxId);
-        tracked.record.pbx_call_ids = [...tracked.pbxIds];
-        this.calls.set(tracked.record.id, tracked);
-        this.byPbxId.set(pbxId, tracked.record.id);
-        logicalId = tracked.record.id;
-        this.activeList = undefined;
-      }
-      seen.add(logicalId!);
-      tracked.missing = 0;
-      const before = { ...tracked.record };
-      const events = this.apply(tracked, row, serverNow, directory);
-      if (isNew) {
-        result.started.push({ ...tracked.record });
-        if (
-          !tracked.answeredByPerson &&
-          (tracked.record.direction === 'inbound' || tracked.record.direction === 'internal')
-        ) {
-          result.events.push({ event_type: 'ringing', call: { ...tracked.record } });
-        }
-      } else if (!sameRecord(tracked.record, before)) {
-        result.changed.push({ ...tracked.record });
-      }
-      result.events.push(...events.map((event_type) => ({ event_type, call: { ...tracked.record } })));
+      const obs = group.find((o) => partyKind(o.callee, directory) === 'extension') ?? group[0]!;
+      const current = { has: (id: number) => byId.has(id) || live.has(id) };
+      seen.add(this.track(obs, current, serverNow, directory, result));
     }
 
     for (const tracked of [...this.calls.values()]) {
       if (seen.has(tracked.record.id)) continue;
+      if ([...tracked.pbxIds].some((id) => live.has(id))) continue;
       tracked.missing++;
       if (tracked.missing === 1) tracked.firstMissingAt = serverNow;
       if (tracked.missing < 2) continue; // one poll without it may be a glitch; two successful polls end it
-      if (tracked.needsCallerId) result.endedPending.push(pendingOf(tracked));
-      const record = this.finish(tracked);
-      result.ended.push(record);
-      result.events.push({ event_type: 'ended', call: record });
-      if (isMissed(record)) result.events.push({ event_type: 'missed', call: record });
+      this.end(tracked, result);
     }
     if (result.started.length + result.changed.length + result.ended.length > 0) this.activeList = undefined;
     return result;
   }
 
   /**
+   * Observations of single calls from a live source (Call Control); other calls are not touched. `live`: every PBX
+   * call the live source sees now.
+   */
+  observeLive(
+    observations: readonly CallObservation[],
+    directory: Directory,
+    live: ReadonlySet<number>,
+  ): TrackerResult {
+    const serverNow = this.takeClock(observations);
+    const result = emptyResult();
+    const byId = new Map(observations.map((o) => [o.id, o]));
+    const current = { has: (id: number) => byId.has(id) || live.has(id) };
+    for (const obs of byId.values()) {
+      if (this.endedLive.has(obs.id)) continue;
+      if (!this.byPbxId.has(obs.id) && this.calls.size >= MAX_TRACKED_CALLS) continue;
+      this.track(obs, current, serverNow, directory, result);
+    }
+    if (result.started.length + result.changed.length) this.activeList = undefined;
+    return result;
+  }
+
+  /** A live source saw the last leg of these PBX calls go: their calls end now (no two-poll rule). */
+  endLive(pbxIds: readonly number[]): TrackerResult {
+    const result = emptyResult();
+    const serverNow = this.serverNow();
+    for (const pbxId of pbxIds) {
+      this.rememberEnded(pbxId);
+      const logicalId = this.byPbxId.get(pbxId);
+      const tracked = logicalId ? this.calls.get(logicalId) : undefined;
+      if (!tracked) continue;
+      tracked.firstMissingAt = serverNow;
+      this.end(tracked, result);
+    }
+    if (result.ended.length) this.activeList = undefined;
+    return result;
+  }
+
+  private rememberEnded(pbxId: number): void {
+    this.endedLive.add(pbxId);
+    if (this.endedLive.size > MAX_ENDED_LIVE) {
+      const oldest = this.endedLive.values().next().value;
+      if (oldest !== undefined) this.endedLive.delete(oldest);
+    }
+  }
+
+  private takeClock(observations: readonly CallObservation[]): number {
+    const local = this.options.now();
+    const withClock = observations.find((o) => o.serverNow && !Number.isNaN(Date.parse(o.serverNow)));
+    if (withClock) this.serverOffset = Date.parse(withClock.serverNow!) - local;
+    return local + this.serverOffset;
+  }
+
+  /** Applies one observation (creating or folding the call); returns the logical call's id. */
+  private track(
+    obs: CallObservation,
+    current: { has(id: number): boolean },
+    serverNow: number,
+    directory: Directory,
+    result: TrackerResult,
+  ): string {
+    const pbxId = obs.id;
+    let logicalId = this.byPbxId.get(pbxId);
+    let tracked = logicalId ? this.calls.get(logicalId) : undefined;
+    let isNew = false;
+    if (!tracked) {
+      const folded = this.foldCandidate(obs, current);
+      tracked = folded ?? createTracked(obs, serverNow, directory, this.options);
+      isNew = !folded;
+      tracked.pbxIds.add(pbxId);
+      tracked.record.pbx_call_ids = [...tracked.pbxIds];
+      this.calls.set(tracked.record.id, tracked);
+      this.byPbxId.set(pbxId, tracked.record.id);
+      logicalId = tracked.record.id;
+      this.activeList = undefined;
+    }
+    tracked.missing = 0;
+    const before = { ...tracked.record };
+    const events = applyObservation(tracked, obs, serverNow, directory, this.options);
+    if (isNew) {
+      result.started.push({ ...tracked.record });
+      if (
+        !tracked.answeredByPerson &&
+        (tracked.record.direction === 'inbound' || tracked.record.direction === 'internal')
+      ) {
+        result.events.push({ event_type: 'ringing', call: { ...tracked.record } });
+      }
+    } else if (!sameRecord(tracked.record, before)) {
+      result.changed.push({ ...tracked.record });
+    }
+    result.events.push(...events.map((event_type) => ({ event_type, call: { ...tracked.record } })));
+    return logicalId!;
+  }
+
+  private end(tracked: Tracked, result: TrackerResult): void {
+    if (tracked.needsCallerId) result.endedPending.push(pendingOf(tracked));
+    const record = this.finish(tracked);
+    result.ended.push(record);
+    result.events.push({ event_type: 'ended', call: record });
+    if (isMissed(record)) result.events.push({ event_type: 'missed', call: record });
+  }
+
+  /**
    * At most MAX_TRACKED_CALLS PBX calls are followed (more than any PBX carries at once; a broken answer can list
    * far more): those already tracked first, then the oldest Ids.
    */
-  private capCalls(rowsById: Map<number, ActiveCall[]>): void {
-    if (rowsById.size <= MAX_TRACKED_CALLS) return;
-    const ids = [...rowsById.keys()].sort(
+  private capCalls(byId: Map<number, CallObservation[]>): void {
+    if (byId.size <= MAX_TRACKED_CALLS) return;
+    const ids = [...byId.keys()].sort(
       (a, b) => Number(this.byPbxId.has(b)) - Number(this.byPbxId.has(a)) || a - b,
     );
-    for (const id of ids.slice(MAX_TRACKED_CALLS)) rowsById.delete(id);
+    for (const id of ids.slice(MAX_TRACKED_CALLS)) byId.delete(id);
   }
 
-  private foldCandidate(row: ActiveCall, current: ReadonlyMap<number, unknown>): Tracked | undefined {
+  private foldCandidate(obs: CallObservation, current: { has(id: number): boolean }): Tracked | undefined {
     // A new Id for a caller that was waiting at a queue or ring group, whose old Id is gone, is that call's next leg.
+    const key = partyKey(obs.caller);
     return [...this.calls.values()].find(
       (t) =>
         t.atGroup &&
-        t.callerText !== '' &&
-        t.callerText === row.caller &&
+        t.callerKey !== '' &&
+        t.callerKey === key &&
         ![...t.pbxIds].some((id) => current.has(id)),
     );
-  }
-
-  private create(row: ActiveCall, pbxId: number, serverNow: number, directory: Directory): Tracked {
-    const established = row.establishedAt ? Date.parse(row.establishedAt) : NaN;
-    const startedAt = Number.isNaN(established) ? serverNow : established;
-    const caller = parseParty(row.caller);
-    const callerKind = partyKind(caller, directory);
-    const calleeKind = partyKind(parseParty(row.callee), directory);
-    const direction =
-      directionOf(callerKind, calleeKind) ?? (callerKind === 'extension' ? 'outbound' : 'internal');
-    const tracked: Tracked = {
-      record: newCallRecord({
-        id: `${pbxId}-${Math.floor(startedAt / 1000)}`,
-        direction,
-        started_at: iso(startedAt),
-      }),
-      pbxIds: new Set(),
-      missing: 0,
-      firstMissingAt: 0,
-      answeredByPerson: false,
-      voicemail: false,
-      callerText: row.caller,
-      trunkDn: null,
-      needsCallerId: false,
-      atGroup: false,
-    };
-    if (caller && caller.kind === 'dn') {
-      if (callerKind === 'trunk') {
-        tracked.trunkDn = caller.dn;
-        const dids = directory.get(caller.dn)?.dids ?? [];
-        const shown = caller.number;
-        tracked.needsCallerId = !shown || dids.some((d) => d.replace(/\D/g, '') === shown.replace(/\D/g, ''));
-        tracked.record.caller_number = tracked.needsCallerId ? null : normaliseNumber(shown);
-        tracked.record.caller_name = this.options.contactName(tracked.record.caller_number);
-      } else {
-        tracked.record.caller_number = caller.dn;
-        tracked.record.caller_name = directory.get(caller.dn)?.name ?? (caller.name || null);
-      }
-    }
-    tracked.record.vip = this.options.isVip(tracked.record.caller_number);
-    return tracked;
-  }
-
-  /** Applies one row to a call; returns the events it caused. */
-  private apply(
-    tracked: Tracked,
-    row: ActiveCall,
-    serverNow: number,
-    directory: Directory,
-  ): CallEvent['event_type'][] {
-    const events: CallEvent['event_type'][] = [];
-    const record = tracked.record;
-    const caller = parseParty(row.caller);
-    const callee = parseParty(row.callee);
-    const callerKind = partyKind(caller, directory);
-    const calleeKind = partyKind(callee, directory);
-    const resolved = directionOf(callerKind, calleeKind);
-    if (resolved) record.direction = resolved;
-
-    if (callee && callee.kind === 'dn') {
-      if (calleeKind === 'trunk') {
-        const dialled = normaliseNumber(callee.number);
-        if (dialled && record.called_number !== dialled) {
-          record.called_number = dialled;
-          record.called_name = this.options.contactName(dialled);
-        }
-      } else if (
-        record.called_number === null ||
-        tracked.atGroup ||
-        calleeKind === 'ring_group' ||
-        calleeKind === 'queue'
-      ) {
-        // The first real destination (after ROUTER) is what was called; a group keeps its number as the called one.
-        if (record.called_number === null || calleeKind === 'ring_group' || calleeKind === 'queue') {
-          record.called_number = callee.dn;
-          record.called_name = directory.get(callee.dn)?.name ?? (callee.name || null);
-        }
-      }
-    }
-    tracked.atGroup = calleeKind === 'ring_group' || calleeKind === 'queue';
-
-    const connected = CONNECTED.has(row.status);
-    const personAnswered =
-      connected &&
-      (record.direction === 'outbound' || record.direction === 'external'
-        ? calleeKind === 'trunk'
-        : calleeKind === 'extension');
-
-    if (callee?.kind === 'voicemail') {
-      record.status = 'voicemail';
-      if (!tracked.voicemail) {
-        tracked.voicemail = true;
-        events.push('voicemail');
-      }
-    } else if (personAnswered) {
-      record.status = row.status === 'Held' ? 'held' : 'talking';
-      const person =
-        record.direction === 'outbound'
-          ? caller?.kind === 'dn'
-            ? caller.dn
-            : null
-          : callee?.kind === 'dn'
-            ? callee.dn
-            : null;
-      if (!tracked.answeredByPerson) {
-        tracked.answeredByPerson = true;
-        const changed = row.lastChangeStatus ? Date.parse(row.lastChangeStatus) : NaN;
-        record.answered_at = iso(Number.isNaN(changed) ? serverNow : changed);
-        events.push('answered');
-      }
-      if (person && record.agent !== person) record.agent = person; // a transfer hands the call to another agent
-    } else if (callee?.kind === 'router' || row.status === 'Routing') {
-      if (!tracked.answeredByPerson) record.status = 'routing';
-    } else if (!tracked.answeredByPerson) {
-      record.status = 'ringing'; // Ringing, Initiating, or waiting at a queue (some builds say Talking: hold music)
-    }
-    return events;
   }
 
   private finish(tracked: Tracked): CallRecord {

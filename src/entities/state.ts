@@ -3,6 +3,7 @@
 import type { SipFields } from '../domain/alarm.ts';
 import { CallActivity } from '../domain/call-activity.ts';
 import type { CallFields, CallRecord } from '../domain/call.ts';
+import type { LiveActivity } from '../domain/callcontrol-view.ts';
 import type { JsonValue } from '../domain/json.ts';
 import type { Extension, PbxSnapshot } from '../domain/types.ts';
 import { extensionPayload } from './extension.ts';
@@ -41,6 +42,8 @@ export interface PbxView {
   pbxId: string;
   realtime: RealtimeState;
   snapshot: PbxSnapshot;
+  /** The monitored DNs' part in the calls, from Call Control (other DNs: from the polled calls). */
+  liveActivity?: LiveActivity;
   /** Absent until calls are tracked (directory and trunks known). */
   calls?: { fields: CallFields; lists: Record<CallListName, readonly CallRecord[]> };
   sip?: SipFields;
@@ -93,7 +96,7 @@ export class PublishedState {
     const { snapshot } = view;
     const becameComplete = complete && !this.complete;
     const change: StateChange = { changed: [], removed: [], lists: {}, complete: complete || this.complete };
-    const activity = new CallActivity(snapshot.activeCalls ?? []);
+    const activity = new CallActivity(snapshot.activeCalls ?? [], view.liveActivity);
     this.offer(change, {
       kind: 'pbx',
       number: view.pbxId,

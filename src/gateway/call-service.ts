@@ -5,7 +5,8 @@ import type { Config } from '../config/schema.ts';
 import type { CallEvent, CallFields, CallRecord } from '../domain/call.ts';
 import { findCallerInLog, type CallLogLeg } from '../domain/call-log.ts';
 import { CALLER_LOOKUP, CallerLookup } from '../domain/caller-lookup.ts';
-import { CallTracker, MAX_TRACKED_CALLS } from '../domain/call-tracker.ts';
+import { observationOfRow, type CallObservation } from '../domain/call-observation.ts';
+import { CallTracker, MAX_TRACKED_CALLS, type TrackerResult } from '../domain/call-tracker.ts';
 import { Phonebook, type Contact } from '../domain/contact.ts';
 import type { Directory } from '../domain/directory.ts';
 import type { Journal } from '../domain/journal.ts';
@@ -111,10 +112,12 @@ export class CallService {
     return storedCall(call, this.options.timeZone, extra);
   }
 
-  /** A successful ActiveCalls poll. Returns the events to publish. */
-  observe(rows: readonly ActiveCall[], directory: Directory): CallEvent[] {
-    const { store } = this.options;
-    const result = this.tracker.observe(rows, directory);
+  /**
+   * A successful ActiveCalls poll. Returns the events to publish. `live`: PBX calls the Call Control view follows
+   * (the poll neither updates nor ends them).
+   */
+  observe(rows: readonly ActiveCall[], directory: Directory, live?: ReadonlySet<number>): CallEvent[] {
+    const result = this.tracker.observeSnapshot(rows.map(observationOfRow), directory, live);
     const capped = result.offered > MAX_TRACKED_CALLS;
     if (capped && !this.capped)
       this.options.log.warn(
@@ -122,13 +125,36 @@ export class CallService {
         `the PBX lists ${result.offered} calls: tracking the first ${MAX_TRACKED_CALLS}`,
       );
     this.capped = capped;
+    const events = this.take(result, () =>
+      this.options.store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString()),
+    );
+    return events;
+  }
+
+  /** Calls as a live source (Call Control) sees them now; `live`: every PBX call it sees. */
+  observeLive(
+    observations: readonly CallObservation[],
+    directory: Directory,
+    live: ReadonlySet<number>,
+  ): CallEvent[] {
+    return this.take(this.tracker.observeLive(observations, directory, live));
+  }
+
+  /** PBX calls a live source saw end (their last leg removed, and gone from ActiveCalls). */
+  endLive(pbxIds: readonly number[]): CallEvent[] {
+    return this.take(this.tracker.endLive(pbxIds));
+  }
+
+  /** Stores what the tracker changed and holds end events whose caller is still to come. */
+  private take(result: TrackerResult, alsoInBatch?: () => void): CallEvent[] {
+    const { store } = this.options;
     // One commit for the whole poll (a first poll at a busy PBX starts a thousand calls).
     store.batch(() => {
       for (const call of result.started) {
         if (!store.insertCall(this.stored(call))) store.updateCall(this.stored(call)); // restored after a restart
       }
       for (const call of [...result.changed, ...result.ended]) this.saveKeepingLogFacts(call);
-      store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString());
+      alsoInBatch?.();
     });
     if (result.ended.some((call) => this.restored.has(call.id))) this.callLogWanted = true;
     const taken = this.lookup.take(result.events, this.tracker.unresolved(), result.endedPending, this.now());

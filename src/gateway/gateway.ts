@@ -15,10 +15,12 @@ import { PolledReads } from '../pbx/polled-reads.ts';
 import type { CallStore } from '../store/database.ts';
 import { CallLogSync } from './call-log-sync.ts';
 import { CallService } from './call-service.ts';
+import { LiveCalls } from './live-calls.ts';
 import { atEveryLocalMidnight } from './midnight.ts';
 import { readDirectory, readTrunks } from './pbx-reads.ts';
 import { PbxHealthTracker } from './pbx-health.ts';
 import { Poller } from './poller.ts';
+import { RealtimeSource } from './realtime.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -34,7 +36,12 @@ export interface GatewayOptions {
   callLogIntervalMs?: number;
   /** How old a logged call must be before the gateway takes it as one it did not see live. */
   callLogSettleMs?: number;
+  /** Call Control heartbeats (tests shorten them). */
+  realtimePingMs?: number;
 }
+
+/** While Call Control sees every extension and queue, ActiveCalls is read this much less often (a check). */
+const LIVE_POLL_FACTOR = 5;
 
 export class Gateway {
   /** The published state, read by the outputs' ports (/api/state, metrics). */
@@ -45,6 +52,8 @@ export class Gateway {
   private readonly tracker: PbxHealthTracker;
   private readonly pollers: Poller[];
   private readonly callLog: CallLogSync;
+  private readonly realtime: RealtimeSource;
+  private readonly live: LiveCalls;
   private voicemailNumber: string | null = null;
   private sip?: SipFields;
   private stopMidnight?: () => void;
@@ -83,10 +92,39 @@ export class Gateway {
       },
       now: this.now,
     });
-    const polls: [string, number, () => Promise<void>][] = [
+    this.realtime = new RealtimeSource({
+      mode: config.pbx.realtime,
+      client,
+      log: log.child({ module: 'callcontrol' }),
+      onCalls: (ids) => {
+        this.live.changed(ids);
+        this.publish();
+      },
+      onLive: (live) => {
+        // Lost: read ActiveCalls now, not at the slow rate of a check.
+        if (!live) void this.pollers[2]?.run();
+        this.publish();
+      },
+      onFatal: options.onFatal,
+      ...(options.realtimePingMs !== undefined
+        ? { pingMs: options.realtimePingMs, pongTimeoutMs: options.realtimePingMs }
+        : {}),
+    });
+    this.live = new LiveCalls({
+      source: this.realtime,
+      calls: this.calls,
+      log,
+      directory: () => (this.tracking ? this.directory(this.snapshot, this.voicemailNumber) : undefined),
+      readActiveCalls: () => this.readActiveCalls(client),
+      onEvents: (events) => {
+        this.emitCalls(events);
+        this.publish();
+      },
+    });
+    const polls: [string, number | (() => number), () => Promise<void>][] = [
       ['presence', config.polling.presence, () => this.pollDirectory()],
       ['trunks', config.polling.trunks, () => this.pollTrunks()],
-      ['calls', config.polling.calls, () => this.pollCalls()],
+      ['calls', () => this.callsInterval(), () => this.pollCalls()],
     ];
     this.pollers = polls.map(
       ([name, intervalMs, task]) =>
@@ -104,6 +142,7 @@ export class Gateway {
     this.calls.restore();
     this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, then calls
     this.callLog.start(this.pollers.length * 50);
+    this.realtime.start();
     // At local midnight the daily counters start again at 0, whether or not the PBX answers.
     const { config, log } = this.options;
     this.stopMidnight = atEveryLocalMidnight(config.pbx.timezone, this.now, () => {
@@ -115,6 +154,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.stopMidnight?.();
+    this.realtime.stop();
     await Promise.all([...this.pollers.map((p) => p.stop()), this.callLog.stop()]);
   }
 
@@ -142,11 +182,24 @@ export class Gateway {
     return tracksCalls(this.snapshot);
   }
 
+  /** The calls poll's interval: slower, as a consistency check, while Call Control sees every DN live. */
+  private callsInterval(): number {
+    const normal = this.options.config.polling.calls;
+    const monitored = this.realtime.view.monitored;
+    const all =
+      this.realtime.live &&
+      (this.snapshot.extensions ?? []).every((e) => monitored.has(e.number)) &&
+      (this.snapshot.queues ?? []).every((q) => monitored.has(q.number));
+    return all ? normal * LIVE_POLL_FACTOR : normal;
+  }
+
   private async pollCalls(): Promise<void> {
     const rows = await this.reads.activeCalls();
     this.snapshot.activeCalls = rows;
     if (this.tracking) {
-      this.emitCalls(this.calls.observe(rows, this.directory(this.snapshot, this.voicemailNumber)));
+      this.live.flush();
+      const directory = this.directory(this.snapshot, this.voicemailNumber);
+      this.emitCalls(this.calls.observe(rows, directory, this.live.followed));
       this.callLog.afterCallsPoll();
     }
     this.publish();
@@ -167,9 +220,9 @@ export class Gateway {
     const calls = this.tracking ? { fields: this.calls.pbxFields(), lists: this.calls.lists() } : undefined;
     const view: PbxView = {
       pbxId: this.options.config.pbx.id,
-      // Call events are polled: the Call Control websocket is not used yet.
-      realtime: this.options.config.pbx.realtime === 'poll' ? 'off' : 'polling',
+      realtime: !this.realtime.enabled ? 'off' : this.realtime.live ? 'live' : 'polling',
       snapshot: this.snapshot,
+      ...(this.realtime.live ? { liveActivity: this.realtime.view.activity() } : {}),
       ...(calls ? { calls } : {}),
       ...(this.sip ? { sip: this.sip } : {}),
     };
@@ -190,6 +243,12 @@ export class Gateway {
     if (answer.created) this.publish();
     return answer;
   }
+
+  /** For commands: Call Control while its websocket is live. */
+  readonly callControl = {
+    live: () => this.realtime.live,
+    participantOf: (pbxCallId: number) => this.realtime.view.participantOf(pbxCallId),
+  };
 
   extension(number: string): Extension | undefined {
     return this.snapshot.extensions?.find((e) => e.number === number);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
-import { PbxClient, tokenFromAnswer } from '../../src/pbx/client.ts';
+import { tokenFromAnswer } from '../../src/pbx/auth.ts';
+import { PbxClient } from '../../src/pbx/client.ts';
 import { PbxError } from '../../src/pbx/errors.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 import { mutatedJson, mutatedText, oddStrings } from './generators.ts';

@@ -2,13 +2,13 @@
 // is a safe integer; anything else has lost digits in JSON and is refused with a reason, through a real broker.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { pbxRequests, sendCommand, type CommandAnswer } from '../helpers/commands.ts';
+import { pbxRequests, sendCommand, type CommandAnswer, MAKE_CALLS } from '../helpers/commands.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { Mosquitto } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
-const MAKE_CALL = /^\/xapi\/v1\/Users\/Pbx\.MakeCall$/;
+const MAKE_CALL = MAKE_CALLS;
 const LOST_DIGITS = /JSON number .*lose digits.*as a string/;
 
 describe('JSON numbers in commands', () => {

@@ -78,6 +78,7 @@ describe('commands', () => {
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         polling: { calls: '200ms', presence: '500ms', trunks: '500ms' },
+        pbx: { realtime: 'poll' }, // the xAPI path; Call Control's is in realtime.test.ts
         commands: { rate_limit_per_minute: 3 },
       }),
     );

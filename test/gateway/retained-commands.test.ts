@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
-import { answers, pbxRequests, sendCommand } from '../helpers/commands.ts';
+import { answers, pbxRequests, sendCommand, MAKE_CALLS } from '../helpers/commands.ts';
 import { gatewayConfig, startGateway, type GatewayHarness } from '../helpers/gateway.ts';
 import { Mosquitto } from '../helpers/mosquitto.ts';
 import { MqttWatch } from '../helpers/mqtt-watch.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 const PRESENCE_WRITE = /^\/xapi\/v1\/Users\(\d+\)$/;
-const MAKE_CALL = /^\/xapi\/v1\/Users\/Pbx\.MakeCall$/;
+const MAKE_CALL = MAKE_CALLS;
 const BIRTH_LOG = 'Home Assistant came online';
 
 async function patches(sim: SimHarness): Promise<number> {

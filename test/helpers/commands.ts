@@ -23,9 +23,12 @@ export async function pbxRequests(sim: SimHarness, path: RegExp): Promise<PbxReq
   return log.requests.filter((r) => path.test(r.path));
 }
 
-/** The requests that change something at the PBX: presence, click-to-call, drop call. */
+/** Click-to-call requests: the xAPI's, or Call Control's while it is live. */
+export const MAKE_CALLS = /^\/xapi\/v1\/Users\/Pbx\.MakeCall$|^\/callcontrol\/[^/]+\/makecall$/;
+
+/** The requests that change something at the PBX: presence, click-to-call, drop call (xAPI or Call Control). */
 export const PBX_WRITES =
-  /^\/xapi\/v1\/(Users\(\d+\)|Users\/Pbx\.MakeCall|ActiveCalls\(\d+\)\/Pbx\.DropCall)$/;
+  /^\/xapi\/v1\/(Users\(\d+\)|Users\/Pbx\.MakeCall|ActiveCalls\(\d+\)\/Pbx\.DropCall)$|^\/callcontrol\/[^/]+\/(makecall|participants\/\d+\/drop)$/;
 
 export async function pbxWrites(sim: SimHarness): Promise<PbxRequest[]> {
   return (await pbxRequests(sim, PBX_WRITES)).filter((r) => r.method !== 'GET');

@@ -47,6 +47,8 @@ describe('webhook journaling against calls whose caller is unknown', () => {
     gw = startGateway(
       gatewayConfig(sim, broker.url, {
         polling: { calls: '200ms', presence: '500ms', trunks: '500ms' },
+        // Polled: only ActiveCalls hides the caller behind the DID (Call Control names it at once).
+        pbx: { realtime: 'poll' },
         web: { listen: '127.0.0.1:0', webhook_token: HOOK },
       }),
     );

@@ -1,0 +1,253 @@
+// The Call Control source: connects the websocket, takes a snapshot after every (re)connect and after a gap in the
+// event sequence, applies upserts (re-reading the participant) and removes to the live view, and says which PBX calls
+// changed. `auto` falls back to polling when the PBX refuses Call Control (logged once), `callcontrol` requires it.
+import type { Config } from '../config/schema.ts';
+import { CallControlView } from '../domain/callcontrol-view.ts';
+import type { Logger } from '../log.ts';
+import {
+  fetchCallControlSnapshot,
+  fetchParticipant,
+  parseCallControlEvent,
+  type CallControlEvent,
+} from '../pbx/callcontrol.ts';
+import { CallControlSocket } from '../pbx/callcontrol-socket.ts';
+import type { PbxClient } from '../pbx/client.ts';
+import { PbxError } from '../pbx/errors.ts';
+
+export type RealtimeMode = Config['pbx']['realtime'];
+
+export interface RealtimeOptions {
+  mode: RealtimeMode;
+  client: PbxClient;
+  log: Logger;
+  /** The live view changed for these PBX calls (also after a resync: every call before and after it). */
+  onCalls: (callIds: ReadonlySet<number>) => void;
+  /** The websocket became healthy (snapshot applied) or stopped being so. */
+  onLive: (live: boolean) => void;
+  /** `callcontrol` and the PBX refuses Call Control. */
+  onFatal: (error: Error) => void;
+  /** How long `auto` waits before trying a refusing PBX again. */
+  retryUnavailableMs?: number;
+  pingMs?: number;
+  pongTimeoutMs?: number;
+}
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 30_000;
+/** Close codes the PBX (or the simulator) uses: the token expired or was replaced; the access was taken away. */
+const TOKEN_CLOSED = 4001;
+const ACCESS_CLOSED = 4003;
+
+/** Why Call Control is not available here, or undefined when the failure is passing (network, 5xx). */
+function unavailableReason(error: unknown): string | undefined {
+  if (!(error instanceof PbxError) || error.kind !== 'http') return undefined;
+  if (error.status === 403)
+    return 'the PBX refused Call Control (HTTP 403): the API client needs "3CX Call Control API Access" (Enterprise licence; a user login cannot use it)';
+  if (error.status === 404) return 'the PBX has no Call Control API (HTTP 404)';
+  return undefined;
+}
+
+export class RealtimeSource {
+  readonly view = new CallControlView();
+  private socket?: CallControlSocket;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private healthy = false;
+  private retryMs = FIRST_RETRY_MS;
+  private loggedReason?: string;
+  /** Events that came while a snapshot was being read: applied after it. */
+  private buffered?: CallControlEvent[];
+  private againAfterResync = false;
+  /** Per participant: bumped by every event, so that a slow re-read does not undo a newer event. */
+  private readonly versions = new Map<number, number>();
+
+  constructor(private readonly options: RealtimeOptions) {}
+
+  get enabled(): boolean {
+    return this.options.mode !== 'poll';
+  }
+
+  /** The websocket is open and its snapshot applied: call events are live. */
+  get live(): boolean {
+    return this.healthy;
+  }
+
+  start(): void {
+    if (this.enabled) this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.socket?.close();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), delayMs);
+  }
+
+  private async connect(): Promise<void> {
+    const { client, log } = this.options;
+    let socket: CallControlSocket | undefined;
+    try {
+      socket = await CallControlSocket.open(client, {
+        onMessage: (data) => this.message(data),
+        onClose: (code, reason) => this.closed(socket, code, reason),
+        ...(this.options.pingMs !== undefined ? { pingMs: this.options.pingMs } : {}),
+        ...(this.options.pongTimeoutMs !== undefined ? { pongTimeoutMs: this.options.pongTimeoutMs } : {}),
+      });
+      if (this.stopped) return socket.close();
+      this.socket = socket;
+      this.view.newConnection();
+      await this.resync();
+      if (this.socket !== socket) return; // closed while the snapshot was read
+      this.retryMs = FIRST_RETRY_MS;
+      if (this.loggedReason) log.info('Call Control is available now: call events are live');
+      else
+        log.info(
+          { monitored: this.view.monitored.size },
+          'Call Control websocket connected: call events are live',
+        );
+      this.loggedReason = undefined;
+    } catch (error) {
+      if (socket && this.socket === socket) {
+        this.socket = undefined;
+        socket.close();
+      }
+      this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): void {
+    const { log, mode } = this.options;
+    this.setHealthy(false);
+    const reason = unavailableReason(error);
+    if (reason === undefined) {
+      log.debug({ err: (error as Error).message }, 'Call Control: connection failed, retrying');
+      this.schedule(this.nextRetry());
+      return;
+    }
+    if (mode === 'callcontrol') {
+      this.stopped = true;
+      this.options.onFatal(new Error(`pbx.realtime is callcontrol, but ${reason}`));
+      return;
+    }
+    if (this.loggedReason !== reason)
+      log.warn(
+        `Call Control is not available, polling calls instead: ${reason}. pbx.realtime: poll silences this`,
+      );
+    this.loggedReason = reason;
+    this.schedule(this.options.retryUnavailableMs ?? 300_000);
+  }
+
+  private nextRetry(): number {
+    const delay = this.retryMs;
+    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
+    return Math.round(delay * (0.8 + 0.4 * Math.random()));
+  }
+
+  private closed(socket: CallControlSocket | undefined, code: number, reason: string): void {
+    if (!socket || this.socket !== socket) return;
+    this.socket = undefined;
+    this.buffered = undefined;
+    this.options.log.info({ code, reason }, 'Call Control websocket closed: polling calls until it is back');
+    // The token expired or was replaced: the next connection logs in again.
+    if (code === TOKEN_CLOSED) this.options.client.forgetToken(socket.token);
+    if (code === ACCESS_CLOSED) return this.failed(new PbxError('http', '/callcontrol/ws', 'HTTP 403', 403));
+    this.setHealthy(false);
+    this.schedule(this.nextRetry());
+  }
+
+  private setHealthy(healthy: boolean): void {
+    if (this.healthy === healthy) return;
+    this.healthy = healthy;
+    this.options.onLive(healthy);
+  }
+
+  /** Reads the snapshot, replaces the view with it and applies the events that came meanwhile. */
+  private async resync(): Promise<void> {
+    if (this.buffered) return;
+    const socket = this.socket;
+    this.buffered = [];
+    let snapshot;
+    try {
+      snapshot = await fetchCallControlSnapshot(this.options.client);
+    } catch (error) {
+      this.buffered = undefined;
+      throw error;
+    }
+    if (this.socket !== socket) return;
+    const waiting = this.buffered;
+    this.buffered = undefined;
+    const touched = this.view.reset(snapshot);
+    this.versions.clear();
+    this.setHealthy(true);
+    this.options.onCalls(touched);
+    for (const event of waiting) void this.apply(event);
+    if (this.againAfterResync) {
+      this.againAfterResync = false;
+      await this.resync();
+    }
+  }
+
+  private message(data: string): void {
+    const event = parseCallControlEvent(data);
+    if (!event) return;
+    const verdict = this.view.sequence(event.sequence);
+    if (verdict === 'duplicate') return;
+    if (this.buffered) {
+      // Lost while the snapshot was read: the snapshot may predate them, so read another one after it.
+      if (verdict === 'gap') this.againAfterResync = true;
+      this.buffered.push(event);
+      return;
+    }
+    if (verdict === 'gap') {
+      this.options.log.info(
+        { sequence: event.sequence },
+        'Call Control: events were lost, reading a snapshot',
+      );
+      this.buffered = undefined;
+      this.resync().catch((error: unknown) => this.resyncFailed(error));
+      return;
+    }
+    void this.apply(event);
+  }
+
+  private resyncFailed(error: unknown): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close();
+    this.failed(error);
+  }
+
+  private async apply(event: CallControlEvent): Promise<void> {
+    const id = event.participant;
+    if (id === undefined || (event.type !== 0 && event.type !== 1)) return;
+    const version = (this.versions.get(id) ?? 0) + 1;
+    this.versions.set(id, version);
+    if (event.type === 1) {
+      this.versions.delete(id);
+      const callId = this.view.remove(id);
+      if (callId !== undefined) this.options.onCalls(new Set([callId]));
+      return;
+    }
+    let participant;
+    try {
+      participant = await fetchParticipant(this.options.client, event.dn, id);
+    } catch (error) {
+      // The view can no longer be trusted to be current: read it whole again.
+      if (this.socket && !this.buffered) this.resync().catch((e: unknown) => this.resyncFailed(e));
+      this.options.log.debug({ err: (error as Error).message }, 'Call Control: participant read failed');
+      return;
+    }
+    if (this.versions.get(id) !== version) return; // a newer event for it came meanwhile
+    if (participant) this.options.onCalls(this.view.upsert(participant));
+    else {
+      this.versions.delete(id);
+      const callId = this.view.remove(id);
+      if (callId !== undefined) this.options.onCalls(new Set([callId]));
+    }
+  }
+}
