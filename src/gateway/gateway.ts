@@ -115,7 +115,7 @@ export class Gateway {
       calls: this.calls,
       log,
       directory: () => (this.tracking ? this.directory(this.snapshot, this.voicemailNumber) : undefined),
-      readActiveCalls: () => this.readActiveCalls(client),
+      readActiveCalls: () => this.reads.activeCalls(),
       onEvents: (events) => {
         this.emitCalls(events);
         this.publish();

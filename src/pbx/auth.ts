@@ -11,8 +11,12 @@ export type PbxCredentials =
 export interface Token {
   value: string;
   expiresAt: number;
-  /** When it was received (our clock): a token that lives less than twice the renewal margin renews half-way. */
-  issuedAt: number;
+}
+
+/** A token as the client keeps it, with when to log in again. */
+export interface HeldToken extends Token {
+  /** The renewal margin before expiry, or half-way for a token that lives less than twice the margin. */
+  renewAt: number;
 }
 
 /** Sends one request without a token: method, path, endpoint name, body, extra headers. */
@@ -116,9 +120,12 @@ export class PbxLogin {
 
 /**
  * The token in a /connect/token answer (or a user login's `Token`): its value, when it expires, and the refresh
- * token if one came; PbxError('parse') when there is no usable access token. Pure, for the fuzz tests.
+ * token if one came; PbxError('parse') when there is no access token. Pure, for the fuzz tests.
  */
-export function tokenFromAnswer(body: unknown, now: number): Token & { refreshToken?: string } {
+export function tokenFromAnswer(
+  body: unknown,
+  now: number,
+): { value: string; expiresAt: number; refreshToken?: string } {
   const tokens = body as
     { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
   if (typeof tokens?.access_token !== 'string')
@@ -143,7 +150,6 @@ export function tokenFromAnswer(body: unknown, now: number): Token & { refreshTo
   return {
     value: tokens.access_token,
     expiresAt,
-    issuedAt: now,
     ...(typeof tokens.refresh_token === 'string' && tokens.refresh_token
       ? { refreshToken: tokens.refresh_token }
       : {}),

@@ -2,7 +2,7 @@
 // into a PbxError (a failed request is never read as an empty answer).
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
-import { credentialName, PbxLogin, type PbxCredentials, type Token } from './auth.ts';
+import { credentialName, PbxLogin, type HeldToken, type PbxCredentials } from './auth.ts';
 import { PbxError } from './errors.ts';
 import {
   boundedText,
@@ -42,9 +42,9 @@ export class PbxClient {
   private readonly timeoutMs: number;
   private readonly renewMarginMs: number;
   private readonly now: () => number;
-  private token?: Token;
+  private token?: HeldToken;
   private readonly auth: PbxLogin;
-  private pendingLogin?: Promise<Token>;
+  private pendingLogin?: Promise<HeldToken>;
   /** Token requests made, for metrics and tests. */
   logins = 0;
   /** Refused logins in a row (several pollers waiting on one refused login count once). */
@@ -63,9 +63,11 @@ export class PbxClient {
     this.auth = new PbxLogin(options.credentials, (...args) => this.send(...args), this.now);
   }
 
-  private login(): Promise<Token> {
+  private async login(): Promise<HeldToken> {
     this.logins++;
-    return this.auth.login();
+    const now = this.now();
+    const token = await this.auth.login();
+    return { ...token, renewAt: token.expiresAt - Math.min(this.renewMarginMs, (token.expiresAt - now) / 2) };
   }
 
   /** "client credentials (client_id x)" or "user login (600)": names the credential, never its secret. */
@@ -186,7 +188,7 @@ export class PbxClient {
     method: string,
     path: string,
     endpoint: string,
-    token: Token | undefined,
+    token: HeldToken | undefined,
     body?: unknown,
     extraHeaders: Record<string, string> = {},
   ) {
@@ -222,8 +224,8 @@ export class PbxClient {
     }
   }
 
-  private async validToken(): Promise<Token> {
-    if (this.token && this.now() < renewAt(this.token, this.renewMarginMs)) return this.token;
+  private async validToken(): Promise<HeldToken> {
+    if (this.token && this.now() < this.token.renewAt) return this.token;
     // One token request in flight: 3CX keeps one active token per client, so parallel logins undo each other.
     this.pendingLogin ??= this.login()
       .then(
@@ -242,9 +244,4 @@ export class PbxClient {
     this.token = await this.pendingLogin;
     return this.token;
   }
-}
-
-/** The renewal margin before expiry, or half-way for a token that lives less than twice the margin. */
-function renewAt(token: Token, marginMs: number): number {
-  return token.expiresAt - Math.min(marginMs, (token.expiresAt - token.issuedAt) / 2);
 }
