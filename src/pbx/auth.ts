@@ -2,7 +2,7 @@
 // its JWT exp (expires_in changed its unit in 20.0.9).
 import { decodeJwt } from 'jose';
 import { PbxError } from './errors.ts';
-import { describeErrorBody, parseJson } from './http.ts';
+import { describeErrorBody, parseJson, pbxText } from './http.ts';
 
 export type PbxCredentials =
   | { kind: 'client'; clientId: string; clientSecret: string }
@@ -75,7 +75,8 @@ export class PbxLogin {
     });
     const parsed = parseJson(answer.text) as { Status?: unknown; Token?: unknown } | undefined;
     if (answer.status !== 200 || parsed?.Status !== 'AuthSuccess') {
-      const status = typeof parsed?.Status === 'string' ? parsed.Status : `HTTP ${answer.status}`;
+      const status =
+        typeof parsed?.Status === 'string' ? pbxText(parsed.Status, 100) : `HTTP ${answer.status}`;
       throw new PbxError('auth', endpoint, `${this.name} was refused (${status})`, answer.status);
     }
     return this.tokenFrom(parsed.Token);
@@ -96,7 +97,7 @@ export class PbxLogin {
       throw new PbxError(
         'auth',
         path,
-        `${this.name} was refused (${typeof reason === 'string' ? reason : `HTTP ${answer.status}`})`,
+        `${this.name} was refused (${typeof reason === 'string' ? pbxText(reason, 100) : `HTTP ${answer.status}`})`,
         answer.status,
       );
     }

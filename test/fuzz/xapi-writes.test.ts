@@ -38,7 +38,11 @@ describe('fuzz: answers of the xAPI writes', () => {
     ext = (await sim.registeredExtensions())[0]!;
     watch = await MqttWatch.connect(broker.url, ['3cx2mqtt/bridge/response', `3cx2mqtt/extension/${ext}`]);
     gw = startGateway(
-      gatewayConfig(sim, broker.url, { commands: { allowed_numbers: ['.*'], rate_limit_per_minute: 600 } }),
+      // Polled: click-to-call goes through the xAPI (through Call Control while its websocket is live).
+      gatewayConfig(sim, broker.url, {
+        pbx: { realtime: 'poll' },
+        commands: { allowed_numbers: ['.*'], rate_limit_per_minute: 600 },
+      }),
     );
     await watch.waitFor('the extension', () => watch.latest().has(`3cx2mqtt/extension/${ext}`), 15_000);
   });
@@ -100,6 +104,8 @@ describe('fuzz: answers of the xAPI writes', () => {
       await sim.script('POST', 'fault', { mode, path: 'Pbx\\.MakeCall', count: 1 });
       const answer = await sendCommand(watch, `extension/${ext}/dial/set`, '200', { timeoutMs: 20_000 });
       assert.equal(answer.ok, true, `${mode}: ${answer.error}`);
+      const faulted = (await sim.requests()).filter((r) => /Pbx\.MakeCall$/.test(r.path) && r.fault === mode);
+      assert.equal(faulted.length, 1, `${mode}: the MakeCall answer was spoilt`);
       assert.equal(
         unsoundResult(answer.result),
         undefined,

@@ -3,7 +3,7 @@
 // for minutes (Node's defaults: 60 s for headers, 300 s for a request, checked every 30 s).
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { gatewayConfig, startGateway, startWeb, type GatewayHarness } from '../helpers/gateway.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 import { rawHttp } from '../helpers/raw-http.ts';
@@ -65,7 +65,7 @@ describe('slow clients (slowloris)', () => {
     await sim?.stop();
   });
 
-  it('20 slow header senders and 5 slow bodies: others are served meanwhile, and the server ends the slow ones', async () => {
+  it('20 slow header senders and 5 slow bodies: others are served meanwhile, and the server ends the slow ones', async (t: TestContext) => {
     for (let i = 0; i < 20; i++)
       sockets.push(slowSocket(port, `GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n`, `X-Slow-${i}: abcdef`));
     const bodies: Slow[] = [];
@@ -85,11 +85,13 @@ describe('slow clients (slowloris)', () => {
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const started = Date.now();
-      const answer = await rawHttp(port, { path: '/api/state', timeoutMs: 2000 });
+      const answer = await rawHttp(port, { path: '/api/state', timeoutMs: 5000 });
       assert.equal(answer.status, 200, `request ${i} while 25 slow sockets are open: ${answer.ended}`);
       latencies.push(Date.now() - started);
     }
-    assert.ok(Math.max(...latencies) < 1000, `latencies ${latencies.join(', ')} ms`);
+    // Starved would be the slow sockets' 10 s; a loaded test machine may take a second or two.
+    assert.ok(Math.max(...latencies) < 3000, `latencies ${latencies.join(', ')} ms`);
+    t.diagnostic(`20 requests beside 25 slow sockets: at most ${Math.max(...latencies)} ms`);
 
     const headerSenders = sockets.filter((s) => !bodies.includes(s));
     await waitUntil(
