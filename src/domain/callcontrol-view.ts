@@ -61,9 +61,11 @@ export class CallControlView {
   private readonly participants = new Map<number, Participant>();
   private lastSequence = 0;
 
+  private monitoredDns: ReadonlySet<string> = new Set();
+
   /** The DNs the principal monitors (from the last snapshot). */
   get monitored(): ReadonlySet<string> {
-    return new Set(this.types.keys());
+    return this.monitoredDns;
   }
 
   /** PBX calls with at least one participant in view. */
@@ -83,6 +85,7 @@ export class CallControlView {
         touched.add(p.callid);
       }
     }
+    this.monitoredDns = new Set(this.types.keys());
     return touched;
   }
 

@@ -51,9 +51,12 @@ export class Gateway {
   private readonly snapshot: PbxSnapshot = { reachable: false };
   private readonly tracker: PbxHealthTracker;
   private readonly pollers: Poller[];
+  private readonly callsPoller: Poller;
   private readonly callLog: CallLogSync;
   private readonly realtime: RealtimeSource;
   private readonly live: LiveCalls;
+  private readonly liveDirty = new Set<number>();
+  private liveFlush?: NodeJS.Immediate;
   private voicemailNumber: string | null = null;
   private sip?: SipFields;
   private stopMidnight?: () => void;
@@ -96,13 +99,10 @@ export class Gateway {
       mode: config.pbx.realtime,
       client,
       log: log.child({ module: 'callcontrol' }),
-      onCalls: (ids) => {
-        this.live.changed(ids);
-        this.publish();
-      },
+      onCalls: (ids) => this.liveChanged(ids),
       onLive: (live) => {
         // Lost: read ActiveCalls now, not at the slow rate of a check.
-        if (!live) void this.pollers[2]?.run();
+        if (!live) void this.callsPoller.run();
         this.publish();
       },
       onFatal: options.onFatal,
@@ -121,21 +121,24 @@ export class Gateway {
         this.publish();
       },
     });
-    const polls: [string, number | (() => number), () => Promise<void>][] = [
-      ['presence', config.polling.presence, () => this.pollDirectory()],
-      ['trunks', config.polling.trunks, () => this.pollTrunks()],
-      ['calls', () => this.callsInterval(), () => this.pollCalls()],
-    ];
-    this.pollers = polls.map(
-      ([name, intervalMs, task]) =>
-        new Poller({
-          name,
-          intervalMs,
-          task,
-          onSuccess: () => this.tracker.success(name),
-          onFailure: (error) => this.tracker.failure(name, error),
-        }),
+    const poller = (name: string, intervalMs: number | (() => number), task: () => Promise<void>) =>
+      new Poller({
+        name,
+        intervalMs,
+        task,
+        onSuccess: () => this.tracker.success(name),
+        onFailure: (error) => this.tracker.failure(name, error),
+      });
+    this.callsPoller = poller(
+      'calls',
+      () => this.callsInterval(),
+      () => this.pollCalls(),
     );
+    this.pollers = [
+      poller('presence', config.polling.presence, () => this.pollDirectory()),
+      poller('trunks', config.polling.trunks, () => this.pollTrunks()),
+      this.callsPoller,
+    ];
   }
 
   start(): void {
@@ -155,6 +158,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.stopMidnight?.();
     this.realtime.stop();
+    if (this.liveFlush) clearImmediate(this.liveFlush);
     await Promise.all([...this.pollers.map((p) => p.stop()), this.callLog.stop()]);
   }
 
@@ -180,6 +184,22 @@ export class Gateway {
 
   private get tracking(): boolean {
     return tracksCalls(this.snapshot);
+  }
+
+  /**
+   * Call Control changed these calls: applied once per turn of the event loop, so a burst of events (one TCP read
+   * can carry hundreds) is one projection, not hundreds.
+   */
+  private liveChanged(ids: ReadonlySet<number>): void {
+    for (const id of ids) this.liveDirty.add(id);
+    if (this.liveFlush) return;
+    this.liveFlush = setImmediate(() => {
+      this.liveFlush = undefined;
+      const dirty = new Set(this.liveDirty);
+      this.liveDirty.clear();
+      this.live.changed(dirty);
+      this.publish();
+    });
   }
 
   /** The calls poll's interval: slower, as a consistency check, while Call Control sees every DN live. */

@@ -13,6 +13,7 @@ import {
 import { CallControlSocket } from '../pbx/callcontrol-socket.ts';
 import type { PbxClient } from '../pbx/client.ts';
 import { PbxError } from '../pbx/errors.ts';
+import { ReadQueue } from './read-queue.ts';
 
 export type RealtimeMode = Config['pbx']['realtime'];
 
@@ -33,6 +34,10 @@ export interface RealtimeOptions {
 }
 
 const FIRST_RETRY_MS = 250;
+/** Participant reads at once (the client has 4 connections; the pollers need theirs too). */
+const MAX_READS = 4;
+/** More upserts than this waiting for their read: take a snapshot instead. */
+const BURST_READS = 200;
 const MAX_RETRY_MS = 30_000;
 /** Close codes the PBX (or the simulator) uses: the token expired or was replaced; the access was taken away. */
 const TOKEN_CLOSED = 4001;
@@ -58,8 +63,10 @@ export class RealtimeSource {
   /** Events that came while a snapshot was being read: applied after it. */
   private buffered?: CallControlEvent[];
   private againAfterResync = false;
-  /** Per participant: bumped by every event, so that a slow re-read does not undo a newer event. */
+  /** Per participant: the count of its last event, so that a slow re-read does not undo a newer event. */
   private readonly versions = new Map<number, number>();
+  private eventCount = 0;
+  private readonly reads = new ReadQueue<number>((id, dn) => this.read(id, dn), MAX_READS);
 
   constructor(private readonly options: RealtimeOptions) {}
 
@@ -183,9 +190,10 @@ export class RealtimeSource {
     this.buffered = undefined;
     const touched = this.view.reset(snapshot);
     this.versions.clear();
+    this.reads.clear(); // older than the snapshot
     this.setHealthy(true);
     this.options.onCalls(touched);
-    for (const event of waiting) void this.apply(event);
+    for (const event of waiting) this.apply(event);
     if (this.againAfterResync) {
       this.againAfterResync = false;
       await this.resync();
@@ -212,7 +220,7 @@ export class RealtimeSource {
       this.resync().catch((error: unknown) => this.resyncFailed(error));
       return;
     }
-    void this.apply(event);
+    this.apply(event);
   }
 
   private resyncFailed(error: unknown): void {
@@ -222,32 +230,44 @@ export class RealtimeSource {
     this.failed(error);
   }
 
-  private async apply(event: CallControlEvent): Promise<void> {
+  private apply(event: CallControlEvent): void {
     const id = event.participant;
     if (id === undefined || (event.type !== 0 && event.type !== 1)) return;
-    const version = (this.versions.get(id) ?? 0) + 1;
-    this.versions.set(id, version);
+    // A read that started before this event must not undo it (a global count: ids never collide).
+    this.versions.set(id, ++this.eventCount);
     if (event.type === 1) {
-      this.versions.delete(id);
-      const callId = this.view.remove(id);
-      if (callId !== undefined) this.options.onCalls(new Set([callId]));
+      this.reads.delete(id);
+      this.removed(id);
       return;
     }
+    this.reads.add(id, event.dn);
+    // A burst (hundreds of calls changing at once): one snapshot is cheaper than a read per participant.
+    if (this.reads.size > BURST_READS && this.socket && !this.buffered) {
+      this.reads.clear();
+      this.resync().catch((error: unknown) => this.resyncFailed(error));
+    }
+  }
+
+  private removed(id: number): void {
+    this.versions.delete(id);
+    const callId = this.view.remove(id);
+    if (callId !== undefined) this.options.onCalls(new Set([callId]));
+  }
+
+  /** Reads one participant after an upsert; 404 means it is gone. */
+  private async read(id: number, dn: string): Promise<void> {
+    const version = this.versions.get(id);
     let participant;
     try {
-      participant = await fetchParticipant(this.options.client, event.dn, id);
+      participant = await fetchParticipant(this.options.client, dn, id);
     } catch (error) {
       // The view can no longer be trusted to be current: read it whole again.
       if (this.socket && !this.buffered) this.resync().catch((e: unknown) => this.resyncFailed(e));
       this.options.log.debug({ err: (error as Error).message }, 'Call Control: participant read failed');
       return;
     }
-    if (this.versions.get(id) !== version) return; // a newer event for it came meanwhile
+    if (version === undefined || this.versions.get(id) !== version) return; // a newer event came meanwhile
     if (participant) this.options.onCalls(this.view.upsert(participant));
-    else {
-      this.versions.delete(id);
-      const callId = this.view.remove(id);
-      if (callId !== undefined) this.options.onCalls(new Set([callId]));
-    }
+    else this.removed(id);
   }
 }
