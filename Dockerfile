@@ -22,8 +22,9 @@ LABEL org.opencontainers.image.title="3cx2mqtt" \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends baresip-core tini ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin tcx2mqtt \
- && mkdir -p /data && chown tcx2mqtt /data
+ && groupadd --system --gid 10001 tcx2mqtt \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin tcx2mqtt \
+ && mkdir -p /data && chown 10001:10001 /data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -33,7 +34,9 @@ ENV NODE_ENV=production \
     TCX2MQTT_CONFIG=/data/config.yaml \
     TCX2MQTT_WEB__LISTEN=0.0.0.0:8080 \
     TCX2MQTT_HISTORY__DATABASE=/data/3cx2mqtt.db
-USER tcx2mqtt
+# Numeric, so that Kubernetes' runAsNonRoot can check it. Nothing is written outside /data: the root filesystem
+# can be read-only (compose.yaml does that).
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM

@@ -9,7 +9,11 @@ export const sipSchema = z
       .strictObject({
         binary: z.string().min(1).prefault('baresip').meta({ description: 'baresip executable' }),
         spawn: flag(true, 'false: connect to an already running baresip at ctrl_tcp'),
-        ctrl_tcp: hostPort('127.0.0.1:4444', 'baresip ctrl_tcp address'),
+        // ctrl_tcp has no authentication (its JSON token only matches answers to commands): loopback only.
+        ctrl_tcp: hostPort('127.0.0.1:4444', 'baresip ctrl_tcp address (loopback only)').refine(
+          (address) => /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):\d+$/.test(address),
+          'must be a loopback address (127.x.x.x, [::1] or localhost): baresip ctrl_tcp has no authentication',
+        ),
         sip_listen: hostPort('0.0.0.0:5063', 'SIP address baresip listens on'),
         net_interface: optionalString('interface or IP facing the PBX (SDP address)'),
         rtp_ports: z
@@ -34,7 +38,12 @@ export const sipSchema = z
       })
       .prefault({}),
     alert_numbers: z
-      .array(z.string().min(1))
+      .array(
+        // Numbers only, as the command parsers accept them: no SIP URI, parameter or header reaches baresip.
+        z
+          .string()
+          .regex(/^\+?[0-9*#]{1,32}$/, 'expected a number: digits, with an optional leading + (or * and #)'),
+      )
       .prefault([])
       .meta({ description: 'numbers an alarm call dials, in order' }),
     ring_timeout: duration('30s', 'give up on a number that does not answer after this', {

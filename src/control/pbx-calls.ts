@@ -2,6 +2,7 @@
 // participant), else through the xAPI as before (Users/Pbx.MakeCall, ActiveCalls({Id})/Pbx.DropCall).
 import { callControlDrop, callControlMakeCall } from '../pbx/callcontrol.ts';
 import type { PbxClient } from '../pbx/client.ts';
+import { XAPI_PARSERS } from '../pbx/endpoints.ts';
 import { PbxError } from '../pbx/errors.ts';
 
 /** What commands need of the Call Control view (bound in app.ts). */
@@ -12,8 +13,8 @@ export interface CallControlPort {
 }
 
 export interface Dialled {
-  status: unknown;
-  pbx_call_id: unknown;
+  status: string | null;
+  pbx_call_id: number | null;
 }
 
 /** Call Control refused the request as not allowed here: the xAPI may still do it. */
@@ -35,13 +36,10 @@ export async function makeCall(
       if (!refused(error)) throw error;
     }
   }
-  const body = (await client.xapi('POST', 'Users/Pbx.MakeCall', {
-    dn,
-    destination,
-    contact: null,
-    testCall: false,
-  })) as { FinalStatus?: unknown; Result?: { CallId?: unknown } } | undefined;
-  return { status: body?.FinalStatus ?? null, pbx_call_id: body?.Result?.CallId ?? null };
+  const answer = XAPI_PARSERS.MakeCall(
+    await client.xapi('POST', 'Users/Pbx.MakeCall', { dn, destination, contact: null, testCall: false }),
+  );
+  return { status: answer.status, pbx_call_id: answer.callId };
 }
 
 export async function dropCall(

@@ -23,6 +23,8 @@ export interface Tracked {
   trunkDn: string | null;
   /** The parenthesised number was the trunk's DID: the real caller must come from the call log. */
   needsCallerId: boolean;
+  /** The caller text showed the trunk's DID (stays so once the caller is found): it names no caller. */
+  callerShowsDid: boolean;
   atGroup: boolean;
 }
 
@@ -132,6 +134,7 @@ export function createTracked(
     callerKey: partyKey(caller),
     trunkDn: null,
     needsCallerId: false,
+    callerShowsDid: false,
     atGroup: false,
   };
   if (caller && caller.kind === 'dn') {
@@ -141,6 +144,7 @@ export function createTracked(
       const shown = caller.number;
       tracked.needsCallerId =
         !shown || (!obs.callerIsReal && dids.some((d) => d.replace(/\D/g, '') === shown.replace(/\D/g, '')));
+      tracked.callerShowsDid = tracked.needsCallerId;
       tracked.record.caller_number = tracked.needsCallerId ? null : normaliseNumber(shown);
       tracked.record.caller_name = options.contactName(tracked.record.caller_number);
     } else {

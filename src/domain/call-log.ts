@@ -114,11 +114,15 @@ export function loggedCall(mainCallHistoryId: string, legs: readonly CallLogLeg[
 
 /**
  * The real caller of a live trunk call: by the PBX call Id when the log carries it, else by trunk and start time —
- * and only when exactly one logged call fits, so two concurrent calls on one trunk never swap numbers.
+ * and only when exactly one logged call fits, so two concurrent calls on one trunk never swap numbers. A leg that
+ * carries another call's Id, or that is known to be another call's (`elsewhere`: its MainCallHistoryId is stored
+ * on another call), never fits: while this call has no leg in the log yet, another call on the trunk that started
+ * close to it (ended, or never seen by polling) would otherwise be the one that fits.
  */
 export function findCallerInLog(
   call: { pbxIds: readonly number[]; trunkDn: string | null; startedAt: number },
   legs: readonly CallLogLeg[],
+  elsewhere: (leg: CallLogLeg) => boolean = () => false,
   toleranceMs = 3000,
 ): string | null {
   const fromTrunk = legs.filter(
@@ -130,7 +134,8 @@ export function findCallerInLog(
   const candidates = new Map<string, CallLogLeg>();
   for (const leg of fromTrunk) {
     if (call.trunkDn !== null && leg.sourceDn !== call.trunkDn) continue;
-    if (Math.abs(leg.startTime - call.startedAt) > toleranceMs) continue;
+    if (leg.callId !== null || Math.abs(leg.startTime - call.startedAt) > toleranceMs || elsewhere(leg))
+      continue;
     candidates.set(leg.mainCallHistoryId ?? `${leg.startTime}:${leg.sourceCallerId}`, leg);
   }
   return candidates.size === 1 ? normaliseNumber([...candidates.values()][0]!.sourceCallerId) : null;

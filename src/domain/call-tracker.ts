@@ -79,6 +79,7 @@ export class CallTracker {
         callerKey: '',
         trunkDn: null,
         needsCallerId: false,
+        callerShowsDid: false,
         atGroup: false,
       };
       this.calls.set(record.id, tracked);
@@ -268,10 +269,12 @@ export class CallTracker {
 
   private foldCandidate(obs: CallObservation, current: { has(id: number): boolean }): Tracked | undefined {
     // A new Id for a caller that was waiting at a queue or ring group, whose old Id is gone, is that call's next leg.
+    // Not when the caller text shows the trunk's DID: every call on that trunk shows the same text.
     const key = partyKey(obs.caller);
     return [...this.calls.values()].find(
       (t) =>
         t.atGroup &&
+        !t.callerShowsDid &&
         t.callerKey !== '' &&
         t.callerKey === key &&
         ![...t.pbxIds].some((id) => current.has(id)),

@@ -7,7 +7,7 @@ import { sameNumber } from './phone-number.ts';
 
 /** The time windows of the matching rules, named (all in ms). */
 export const WINDOWS = {
-  /** A stored call seen under the logged call's PBX Id must have started this close to it. */
+  /** A stored call seen under the logged call's PBX Id must have run this close to it. */
   pbxIdMatch: 120_000,
   /** A logged call without a usable PBX Id matches a stored call of the same caller starting this close. */
   sameCallStart: 10_000,

@@ -85,7 +85,7 @@ export function applyLoggedCalls(
 function storedCallFor(store: CallStore, logged: LoggedCall): StoredCall | undefined {
   return (
     store.byMainCallHistoryId(logged.mainCallHistoryId) ??
-    logged.callIds.map((id) => store.byPbxCallId(id, logged.startedAt, WINDOWS.pbxIdMatch)).find(Boolean) ??
+    logged.callIds.map((id) => store.byPbxCallId(id, ...pbxIdWindow(logged))).find(Boolean) ??
     store
       .history({
         from: new Date(logged.startedAt - WINDOWS.sameCallStart).toISOString(),
@@ -94,4 +94,18 @@ function storedCallFor(store: CallStore, logged: LoggedCall): StoredCall | undef
       })
       .find((stored) => isSameLoggedCall(stored, logged))
   );
+}
+
+/**
+ * When a stored call seen under the logged call's Id must have run: while the logged call did, give or take
+ * WINDOWS.pbxIdMatch. Its start is no bound: the first logged leg can start long after EstablishedAt (a call that
+ * routed while the PBX clock stepped forward), so it is bounded only by how far back the log is read. Ids are
+ * reused only after a PBX restart, so a call seen under the Id that ran at the same time is this one.
+ */
+function pbxIdWindow(logged: LoggedCall): [number, number, number] {
+  return [
+    logged.startedAt - WINDOWS.pbxIdMatch,
+    logged.endedAt + WINDOWS.pbxIdMatch,
+    logged.startedAt - WINDOWS.maxReconcile,
+  ];
 }

@@ -232,7 +232,7 @@ export class CallService {
     const now = this.tracker.serverNow();
     const settle = this.options.settleMs ?? WINDOWS.settle;
     for (const pending of this.tracker.unresolved()) {
-      const number = findCallerInLog(pending, legs);
+      const number = findCallerInLog(pending, legs, this.legOfAnotherCall(pending.id));
       const updated = number ? this.tracker.resolveCaller(pending.id, number) : undefined;
       if (!updated) continue;
       this.saveKeepingLogFacts(updated, 'calllog');
@@ -265,7 +265,7 @@ export class CallService {
       let stored = store.getCall(pending.id);
       if (!stored) continue;
       if (stored.caller_number === null) {
-        const number = normaliseNumber(findCallerInLog(pending, legs));
+        const number = normaliseNumber(findCallerInLog(pending, legs, this.legOfAnotherCall(pending.id)));
         if (number === null) continue;
         stored = {
           ...stored,
@@ -279,6 +279,15 @@ export class CallService {
       events.push(...this.lookup.resolved(plainCall(stored)));
     }
     return events;
+  }
+
+  /** Whether a call-log leg is, by its MainCallHistoryId, a stored call other than `callId`. */
+  private legOfAnotherCall(callId: string): (leg: CallLogLeg) => boolean {
+    const { store } = this.options;
+    return (leg) => {
+      const logged = leg.mainCallHistoryId ? store.byMainCallHistoryId(leg.mainCallHistoryId) : undefined;
+      return logged !== undefined && logged.id !== callId;
+    };
   }
 
   /** A call reported by 3CX's CRM journaling (see JournalMerge). */

@@ -51,6 +51,7 @@ export class Gateway {
   private readonly snapshot: PbxSnapshot = { reachable: false };
   private readonly tracker: PbxHealthTracker;
   private readonly pollers: Poller[];
+  private readonly callsPoller: Poller;
   private readonly callLog: CallLogSync;
   private readonly realtime: RealtimeSource;
   private readonly live: LiveCalls;
@@ -101,7 +102,7 @@ export class Gateway {
       onCalls: (ids) => this.liveChanged(ids),
       onLive: (live) => {
         // Lost: read ActiveCalls now, not at the slow rate of a check.
-        if (!live) void this.pollers[2]?.run();
+        if (!live) void this.callsPoller.run();
         this.publish();
       },
       onFatal: options.onFatal,
@@ -120,21 +121,24 @@ export class Gateway {
         this.publish();
       },
     });
-    const polls: [string, number | (() => number), () => Promise<void>][] = [
-      ['presence', config.polling.presence, () => this.pollDirectory()],
-      ['trunks', config.polling.trunks, () => this.pollTrunks()],
-      ['calls', () => this.callsInterval(), () => this.pollCalls()],
-    ];
-    this.pollers = polls.map(
-      ([name, intervalMs, task]) =>
-        new Poller({
-          name,
-          intervalMs,
-          task,
-          onSuccess: () => this.tracker.success(name),
-          onFailure: (error) => this.tracker.failure(name, error),
-        }),
+    const poller = (name: string, intervalMs: number | (() => number), task: () => Promise<void>) =>
+      new Poller({
+        name,
+        intervalMs,
+        task,
+        onSuccess: () => this.tracker.success(name),
+        onFailure: (error) => this.tracker.failure(name, error),
+      });
+    this.callsPoller = poller(
+      'calls',
+      () => this.callsInterval(),
+      () => this.pollCalls(),
     );
+    this.pollers = [
+      poller('presence', config.polling.presence, () => this.pollDirectory()),
+      poller('trunks', config.polling.trunks, () => this.pollTrunks()),
+      this.callsPoller,
+    ];
   }
 
   start(): void {

@@ -18,12 +18,17 @@ export interface LiveCallsOptions {
   onEvents: (events: CallEvent[]) => void;
 }
 
+/** How often a failed ActiveCalls check is tried again before the polls decide. */
+const MAX_CHECK_RETRIES = 4;
+
 export class LiveCalls {
   /** Calls changed while calls were not tracked yet: applied at the first chance. */
   private readonly deferred = new Set<number>();
   /** Calls whose last visible leg went, to check against ActiveCalls. */
   private readonly gone = new Set<number>();
   private checking?: Promise<void>;
+  private failedChecks = 0;
+  private retrying = false;
 
   constructor(private readonly options: LiveCallsOptions) {}
 
@@ -59,7 +64,7 @@ export class LiveCalls {
     if (this.checking) return;
     this.checking = this.checkGone().finally(() => {
       this.checking = undefined;
-      if (this.gone.size) this.check(); // more went while ActiveCalls was read
+      if (this.gone.size && !this.retrying) this.check(); // more went while ActiveCalls was read
     });
   }
 
@@ -69,12 +74,29 @@ export class LiveCalls {
     let rows: ActiveCall[];
     try {
       rows = await this.options.readActiveCalls();
+      this.failedChecks = 0;
     } catch (error) {
-      // Left to the polls: the calls are no longer followed live, so two polls without them end them.
       this.options.log.debug(
         { err: (error as Error).message },
         'ActiveCalls read after a Call Control remove failed',
       );
+      // Tried again soon (1, 2, 4, 8 s): the polls that would otherwise end these calls run slowly while Call
+      // Control is live, and back off after failures, so gone calls would hold their place for a minute. After
+      // that the polls decide: the calls are no longer followed live, so two polls without them end them.
+      if (this.failedChecks < MAX_CHECK_RETRIES) {
+        for (const id of ids) this.gone.add(id);
+        if (this.retrying) return;
+        this.retrying = true;
+        setTimeout(
+          () => {
+            this.retrying = false;
+            if (this.options.source.live && this.gone.size) this.check();
+          },
+          1000 * 2 ** this.failedChecks++,
+        ).unref();
+      } else {
+        this.failedChecks = 0;
+      }
       return;
     }
     const { source, calls } = this.options;

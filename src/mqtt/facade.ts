@@ -112,7 +112,8 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
   }
 
   private onConnect(): void {
-    if (this.stats.connected) return;
+    // A connection that completes after stop() (a start that failed further on) must not come to life.
+    if (this.stats.connected || this.stopping) return;
     this.stats.connected = true;
     if (this.stats.published > 0 || this.sent.size > 0) this.stats.reconnects++;
     this.log.info({ url: redactUrl(this.settings.url) }, 'MQTT connected');
@@ -256,6 +257,11 @@ export class MqttFacade extends EventEmitter<FacadeEvents> {
           resolve();
         });
       });
+    }
+    if (!this.connected) {
+      // Still connecting (or reconnecting): nothing to flush, and a graceful end would wait for the connection.
+      client.end(true);
+      return;
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -2,7 +2,7 @@
 // its JWT exp (expires_in changed its unit in 20.0.9).
 import { decodeJwt } from 'jose';
 import { PbxError } from './errors.ts';
-import { describeErrorBody, parseJson } from './http.ts';
+import { describeErrorBody, parseJson, pbxText } from './http.ts';
 
 export type PbxCredentials =
   | { kind: 'client'; clientId: string; clientSecret: string }
@@ -11,6 +11,12 @@ export type PbxCredentials =
 export interface Token {
   value: string;
   expiresAt: number;
+}
+
+/** A token as the client keeps it, with when to log in again. */
+export interface HeldToken extends Token {
+  /** The renewal margin before expiry, or half-way for a token that lives less than twice the margin. */
+  renewAt: number;
 }
 
 /** Sends one request without a token: method, path, endpoint name, body, extra headers. */
@@ -69,7 +75,8 @@ export class PbxLogin {
     });
     const parsed = parseJson(answer.text) as { Status?: unknown; Token?: unknown } | undefined;
     if (answer.status !== 200 || parsed?.Status !== 'AuthSuccess') {
-      const status = typeof parsed?.Status === 'string' ? parsed.Status : `HTTP ${answer.status}`;
+      const status =
+        typeof parsed?.Status === 'string' ? pbxText(parsed.Status, 100) : `HTTP ${answer.status}`;
       throw new PbxError('auth', endpoint, `${this.name} was refused (${status})`, answer.status);
     }
     return this.tokenFrom(parsed.Token);
@@ -90,7 +97,7 @@ export class PbxLogin {
       throw new PbxError(
         'auth',
         path,
-        `${this.name} was refused (${typeof reason === 'string' ? reason : `HTTP ${answer.status}`})`,
+        `${this.name} was refused (${typeof reason === 'string' ? pbxText(reason, 100) : `HTTP ${answer.status}`})`,
         answer.status,
       );
     }
@@ -105,20 +112,46 @@ export class PbxLogin {
   }
 
   private tokenFrom(body: unknown): Token {
-    const tokens = body as
-      { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
-    if (typeof tokens?.access_token !== 'string')
-      throw new PbxError('parse', '/connect/token', 'no access_token in the answer');
-    if (typeof tokens.refresh_token === 'string' && tokens.refresh_token)
-      this.refreshToken = tokens.refresh_token;
-    let exp: number | undefined;
-    try {
-      exp = decodeJwt(tokens.access_token).exp;
-    } catch {
-      exp = undefined;
-    }
-    // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute.
-    const expiresAt = exp !== undefined ? exp * 1000 : this.now() + 60_000;
-    return { value: tokens.access_token, expiresAt };
+    const { refreshToken, ...token } = tokenFromAnswer(body, this.now());
+    if (refreshToken) this.refreshToken = refreshToken;
+    return token;
   }
+}
+
+/**
+ * The token in a /connect/token answer (or a user login's `Token`): its value, when it expires, and the refresh
+ * token if one came; PbxError('parse') when there is no access token. Pure, for the fuzz tests.
+ */
+export function tokenFromAnswer(
+  body: unknown,
+  now: number,
+): { value: string; expiresAt: number; refreshToken?: string } {
+  const tokens = body as
+    { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } | undefined;
+  if (typeof tokens?.access_token !== 'string')
+    throw new PbxError('parse', '/connect/token', 'no access_token in the answer');
+  // It goes into an Authorization header: visible ASCII only (no empty token, no line break).
+  if (!/^[\x21-\x7e]+$/.test(tokens.access_token))
+    throw new PbxError(
+      'parse',
+      '/connect/token',
+      'the access_token is empty or has characters no HTTP header takes',
+    );
+  let exp: unknown;
+  try {
+    exp = decodeJwt(tokens.access_token).exp;
+  } catch {
+    exp = undefined;
+  }
+  // The JWT's exp is the truth; expires_in changed its unit in 20.0.9, so without exp assume a minute. An exp already
+  // past (the PBX's clock behind ours) is no expiry to plan by either: a minute too, then the next login.
+  const expMs = typeof exp === 'number' ? exp * 1000 : NaN;
+  const expiresAt = Number.isFinite(expMs) && expMs > now ? expMs : now + 60_000;
+  return {
+    value: tokens.access_token,
+    expiresAt,
+    ...(typeof tokens.refresh_token === 'string' && tokens.refresh_token
+      ? { refreshToken: tokens.refresh_token }
+      : {}),
+  };
 }

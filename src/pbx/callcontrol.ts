@@ -113,8 +113,9 @@ export async function callControlMakeCall(
     result?: { callid?: unknown };
   } | null;
   return {
-    status: typeof body?.finalstatus === 'string' ? body.finalstatus : null,
-    pbxCallId: typeof body?.result?.callid === 'number' ? body.result.callid : null,
+    // As for the xAPI's MakeCall answer: each field when it has its type (a short text, an int32), else null.
+    status: typeof body?.finalstatus === 'string' && body.finalstatus.length <= 100 ? body.finalstatus : null,
+    pbxCallId: z.int32().safeParse(body?.result?.callid).data ?? null,
   };
 }
 

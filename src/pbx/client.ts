@@ -2,7 +2,7 @@
 // into a PbxError (a failed request is never read as an empty answer).
 import { performance } from 'node:perf_hooks';
 import { Agent, request, type Dispatcher } from 'undici';
-import { credentialName, PbxLogin, type PbxCredentials, type Token } from './auth.ts';
+import { credentialName, PbxLogin, type HeldToken, type PbxCredentials } from './auth.ts';
 import { PbxError } from './errors.ts';
 import {
   boundedText,
@@ -32,6 +32,20 @@ export interface PbxClientOptions {
   onRequest?: (endpoint: string, status: number, durationMs: number) => void;
 }
 
+/** Remembers page texts and the rows parsed from them, so an unchanged page is not parsed again. */
+export interface PageMemory<T> {
+  /** The rows parsed from this page at the last read, when its text is the same; else undefined. */
+  recall(page: number, text: string): readonly T[] | undefined;
+  /** The rows just parsed (since the last remember) came from this page text. */
+  remember(page: number, text: string): void;
+}
+
+/** Parses one row of a collection; may carry a page memory. */
+export interface RowParser<T> {
+  (row: unknown): T;
+  pages?: PageMemory<T>;
+}
+
 const PAGE_SIZE = 100;
 const MAX_PAGES = 1000; // 100,000 rows: far beyond any PBX, and a bound on a server that never sends a short page
 const MAX_ROWS = MAX_PAGES * PAGE_SIZE;
@@ -42,9 +56,9 @@ export class PbxClient {
   private readonly timeoutMs: number;
   private readonly renewMarginMs: number;
   private readonly now: () => number;
-  private token?: Token;
+  private token?: HeldToken;
   private readonly auth: PbxLogin;
-  private pendingLogin?: Promise<Token>;
+  private pendingLogin?: Promise<HeldToken>;
   /** Token requests made, for metrics and tests. */
   logins = 0;
   /** Refused logins in a row (several pollers waiting on one refused login count once). */
@@ -63,9 +77,11 @@ export class PbxClient {
     this.auth = new PbxLogin(options.credentials, (...args) => this.send(...args), this.now);
   }
 
-  private login(): Promise<Token> {
+  private async login(): Promise<HeldToken> {
     this.logins++;
-    return this.auth.login();
+    const now = this.now();
+    const token = await this.auth.login();
+    return { ...token, renewAt: token.expiresAt - Math.min(this.renewMarginMs, (token.expiresAt - now) / 2) };
   }
 
   /** "client credentials (client_id x)" or "user login (600)": names the credential, never its secret. */
@@ -82,23 +98,47 @@ export class PbxClient {
     return parse(await this.xapi('GET', path));
   }
 
-  /** Every row of a collection, $top=100 and $skip until a short page. */
-  async getAll<T>(set: string, query: Record<string, string>, parseRow: (row: unknown) => T): Promise<T[]> {
+  /**
+   * Every row of a collection, $top=100 and $skip until a short page. With `parseRow.pages`, a page whose text is
+   * the same as at the last read takes the rows parsed then, without parsing the text again.
+   */
+  async getAll<T>(set: string, query: Record<string, string>, parseRow: RowParser<T>): Promise<T[]> {
     const rows: T[] = [];
+    const { pages } = parseRow;
     for (let page = 0; page < MAX_PAGES; page++) {
       const path = `${set}?${encodeQuery({ ...query, $top: String(PAGE_SIZE), $skip: String(page * PAGE_SIZE) })}`;
-      const value = pageRows(await this.xapi('GET', path), set);
-      if (rows.length + value.length > MAX_ROWS)
-        throw new PbxError('parse', set, `more than ${MAX_ROWS} rows: refused`);
-      for (const row of value) rows.push(parseRow(row)); // no spread: a page can hold 100,000 rows
+      const answer = await this.xapiAnswer('GET', path);
+      let count = 0;
+      const recalled = answer && pages?.recall(page, answer.text);
+      if (recalled) {
+        count = recalled.length;
+        for (const row of recalled) rows.push(row);
+      } else {
+        const value = pageRows(answer && parseJsonAnswer(answer.text, set, answer.status), set);
+        count = value.length;
+        if (rows.length + count > MAX_ROWS)
+          throw new PbxError('parse', set, `more than ${MAX_ROWS} rows: refused`);
+        for (const row of value) rows.push(parseRow(row)); // no spread: a page can hold 100,000 rows
+        if (answer) pages?.remember(page, answer.text);
+      }
       // A short page ends the set; a page longer than $top means paging was ignored: that page is the whole set.
-      if (value.length < PAGE_SIZE || value.length > PAGE_SIZE) return rows;
+      if (count < PAGE_SIZE || count > PAGE_SIZE) return rows;
     }
     throw new PbxError('parse', set, `more than ${MAX_PAGES} pages`);
   }
 
   /** Any xAPI request; returns parsed JSON (undefined for 204). */
   async xapi(method: string, path: string, body?: unknown): Promise<unknown> {
+    const answer = await this.xapiAnswer(method, path, body);
+    return answer && parseJsonAnswer(answer.text, endpointName(path), answer.status);
+  }
+
+  /** Any xAPI request; returns a 2xx answer (undefined for 204), else PbxError. */
+  private async xapiAnswer(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string } | undefined> {
     const endpoint = endpointName(path);
     const answer = await this.authorized(method, `/xapi/v1/${path}`, endpoint, body);
     if (answer.status === 204) return undefined;
@@ -110,7 +150,7 @@ export class PbxClient {
         answer.status,
       );
     }
-    return parseJsonAnswer(answer.text, endpoint, answer.status);
+    return answer;
   }
 
   /** A request with the token (any path: the xAPI, Call Control); one re-login and retry on 401. */
@@ -186,7 +226,7 @@ export class PbxClient {
     method: string,
     path: string,
     endpoint: string,
-    token: Token | undefined,
+    token: HeldToken | undefined,
     body?: unknown,
     extraHeaders: Record<string, string> = {},
   ) {
@@ -222,8 +262,8 @@ export class PbxClient {
     }
   }
 
-  private async validToken(): Promise<Token> {
-    if (this.token && this.now() < this.token.expiresAt - this.renewMarginMs) return this.token;
+  private async validToken(): Promise<HeldToken> {
+    if (this.token && this.now() < this.token.renewAt) return this.token;
     // One token request in flight: 3CX keeps one active token per client, so parallel logins undo each other.
     this.pendingLogin ??= this.login()
       .then(

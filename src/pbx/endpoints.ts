@@ -1,7 +1,7 @@
 // The reads the gateway makes, one function per poll target, each returning domain values or throwing PbxError.
 import { z } from 'zod';
 import type { ActiveCall, Extension, Member, Queue, RingGroup, SystemInfo, Trunk } from '../domain/types.ts';
-import type { PbxClient } from './client.ts';
+import type { PbxClient, RowParser } from './client.ts';
 import { PbxError } from './errors.ts';
 import {
   activeCallSchema,
@@ -80,12 +80,25 @@ export const XAPI_PARSERS = {
   Defs: (body: unknown): void => {
     parseWith(z.looseObject({ Id: z.int32() }), body, 'Defs');
   },
+  /**
+   * The answer to Users/Pbx.MakeCall: the PBX has placed the call by then, so a broken answer is no failure. Each
+   * field is taken when it has its type (a short status text, an int32 call id), else null. Never throws.
+   */
+  MakeCall: (body: unknown): { status: string | null; callId: number | null } => {
+    const answer = body as { FinalStatus?: unknown; Result?: { CallId?: unknown } | null } | null | undefined;
+    const status = answer?.FinalStatus;
+    const callId = answer?.Result?.CallId;
+    return {
+      status: typeof status === 'string' && status.length <= 100 ? status : null,
+      callId: z.int32().safeParse(callId).data ?? null,
+    };
+  },
 };
 
 /** Users without hot-desking entries, with their profile names; falls back when the build rejects $expand. */
 export async function fetchExtensions(
   client: PbxClient,
-  parse: (row: unknown) => Extension = XAPI_PARSERS.Users,
+  parse: RowParser<Extension> = XAPI_PARSERS.Users,
 ): Promise<Extension[]> {
   const query = { $filter: NOT_HOT_DESKING, $select: USER_FIELDS };
   try {
@@ -101,7 +114,7 @@ async function withMembers<Out extends { id: number }>(
   set: 'RingGroups' | 'Queues',
   navigation: 'Members' | 'Agents',
   select: string,
-  parse: (row: unknown) => Out,
+  parse: RowParser<Out>,
   withList: (entity: Out, members: Member[]) => Out,
 ): Promise<Out[]> {
   try {
@@ -121,7 +134,7 @@ async function withMembers<Out extends { id: number }>(
 
 export function fetchRingGroups(
   client: PbxClient,
-  parse: (row: unknown) => RingGroup = XAPI_PARSERS.RingGroups,
+  parse: RowParser<RingGroup> = XAPI_PARSERS.RingGroups,
 ): Promise<RingGroup[]> {
   return withMembers(
     client,
@@ -135,7 +148,7 @@ export function fetchRingGroups(
 
 export function fetchQueues(
   client: PbxClient,
-  parse: (row: unknown) => Queue = XAPI_PARSERS.Queues,
+  parse: RowParser<Queue> = XAPI_PARSERS.Queues,
 ): Promise<Queue[]> {
   return withMembers(
     client,
@@ -163,7 +176,7 @@ export const ACTIVE_CALL_FIELDS = 'Id,Caller,Callee,Status,EstablishedAt,LastCha
 
 export function fetchActiveCalls(
   client: PbxClient,
-  parse: (row: unknown) => ActiveCall = XAPI_PARSERS.ActiveCalls,
+  parse: RowParser<ActiveCall> = XAPI_PARSERS.ActiveCalls,
 ): Promise<ActiveCall[]> {
   return client.getAll('ActiveCalls', { $select: ACTIVE_CALL_FIELDS }, parse);
 }
@@ -171,7 +184,7 @@ export function fetchActiveCalls(
 /** The company phonebook, for caller names. */
 export async function fetchContacts(
   client: PbxClient,
-  parse: (row: unknown) => Contact | null = XAPI_PARSERS.Contacts,
+  parse: RowParser<Contact | null> = XAPI_PARSERS.Contacts,
 ): Promise<Contact[]> {
   const rows = await client.getAll(
     'Contacts',

@@ -58,7 +58,17 @@ export function parseJson(text: string): unknown {
 
 export function describeErrorBody(text: string): string {
   const message = (parseJson(text) as { error?: { message?: unknown } } | undefined)?.error?.message;
-  return typeof message === 'string' ? `: ${message.slice(0, 200)}` : '';
+  return typeof message === 'string' ? `: ${pbxText(message, 200)}` : '';
+}
+
+/**
+ * A text the PBX sent, fit to quote in an error (a log line, bridge/response, check-config): control characters and
+ * line breaks as spaces, at most `max` characters.
+ */
+export function pbxText(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const oneLine = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }
 
 export function networkError(endpoint: string, error: unknown, timeoutMs: number): PbxError {

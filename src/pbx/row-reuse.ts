@@ -1,6 +1,8 @@
-// Keeps what a poller parsed for the rows that come back unchanged (same Id, equal JSON values), so ten thousand
-// users or a thousand held calls are not validated again on every poll. A row that differs in anything is parsed
-// in full, so a mistyped row is still refused.
+// Keeps what a poller parsed for the pages and rows that come back unchanged, so ten thousand users or a thousand
+// held calls are not parsed and validated again on every poll: a page with the same text as at the last read takes
+// its rows as they were; in a page that changed, a row with the same Id and equal JSON values keeps its value. A
+// row that differs in anything is parsed in full, so a mistyped row is still refused.
+import type { PageMemory, RowParser } from './client.ts';
 
 export interface RowReuseOptions<T> {
   /** Keys left out of the comparison because they move on every read (ActiveCalls' ServerNow). */
@@ -17,9 +19,19 @@ interface Kept<T> {
 /** How deep rows are compared: row → array ($expand) → object → value. Deeper rows are parsed in full. */
 const DEPTH = 3;
 
+interface Page<T> {
+  text: string;
+  kept: Kept<T>[];
+}
+
 export class RowReuse<T> {
   private previous = new Map<number, Kept<T>>();
   private current = new Map<number, Kept<T>>();
+  private previousPages = new Map<number, Page<T>>();
+  private currentPages = new Map<number, Page<T>>();
+  /** Rows parsed since the last page was remembered. */
+  private pageKept: Kept<T>[] = [];
+  private pageWhole = true;
 
   constructor(
     private readonly parseRow: (row: unknown) => T,
@@ -30,28 +42,60 @@ export class RowReuse<T> {
    * One read: `fetch` gets the row parser to use. The rows of a read that succeeded become the reference for the
    * next one; a failed read changes nothing.
    */
-  async read<R>(fetch: (parseRow: (row: unknown) => T) => Promise<R>): Promise<R> {
+  async read<R>(fetch: (parseRow: RowParser<T>) => Promise<R>): Promise<R> {
     const current = new Map<number, Kept<T>>();
+    const pages = new Map<number, Page<T>>();
     this.current = current;
-    const result = await fetch(this.parse);
-    if (this.current === current) this.previous = current;
+    this.currentPages = pages;
+    this.pageKept = [];
+    this.pageWhole = true;
+    const result = await fetch(this.parser);
+    if (this.current === current) {
+      this.previous = current;
+      this.previousPages = pages;
+    }
     return result;
   }
 
-  private readonly parse = (raw: unknown): T => {
-    if (!isRecord(raw) || typeof raw.Id !== 'number') return this.parseRow(raw);
-    const kept = this.previous.get(raw.Id);
+  private readonly pages: PageMemory<T> = {
+    recall: (page, text) => {
+      const known = this.previousPages.get(page);
+      if (known?.text !== text) return undefined;
+      for (const kept of known.kept) this.current.set(kept.row.Id as number, kept);
+      this.currentPages.set(page, known);
+      return known.kept.map((kept) => kept.value);
+    },
+    remember: (page, text) => {
+      // Only pages whose every row has an Id can be taken whole next time.
+      if (this.pageWhole) this.currentPages.set(page, { text, kept: this.pageKept });
+      this.pageKept = [];
+      this.pageWhole = true;
+    },
+  };
+
+  private readonly parser: RowParser<T> = Object.assign((raw: unknown) => this.parse(raw), {
+    pages: this.pages,
+  });
+
+  private parse(raw: unknown): T {
+    if (!isRecord(raw) || typeof raw.Id !== 'number') {
+      this.pageWhole = false;
+      return this.parseRow(raw);
+    }
+    const before = this.previous.get(raw.Id);
     let value: T;
-    if (kept && sameRow(raw, kept.row, this.options.volatile ?? [])) {
-      value = this.options.refresh ? this.options.refresh(kept.value, raw) : kept.value;
+    if (before && sameRow(raw, before.row, this.options.volatile ?? [])) {
+      value = this.options.refresh ? this.options.refresh(before.value, raw) : before.value;
     } else {
       value = this.parseRow(raw);
       // Kept values are shared between reads: nothing may change them in place.
       if (typeof value === 'object' && value !== null) Object.freeze(value);
     }
-    this.current.set(raw.Id, { row: raw, value });
+    const kept = { row: raw, value };
+    this.current.set(raw.Id, kept);
+    this.pageKept.push(kept);
     return value;
-  };
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -235,15 +235,16 @@ export class CallStore {
     return row ? fromRow(row) : undefined;
   }
 
-  /** Calls (ended or not) that were seen under a PBX call Id and started within `windowMs` of `startedAt`. */
-  byPbxCallId(pbxCallId: number, startedAt: number, windowMs: number): StoredCall | undefined {
+  /**
+   * Calls that were seen under a PBX call Id, ran at some time between `from` and `to` and started after
+   * `earliestStart` (epoch ms).
+   */
+  byPbxCallId(pbxCallId: number, from: number, to: number, earliestStart: number): StoredCall | undefined {
+    const iso = (ms: number) => new Date(ms).toISOString();
     const rows = this.sql(
-      `SELECT calls.* FROM calls, json_each(calls.pbx_call_ids) AS ids WHERE ids.value = ? AND started_at BETWEEN ? AND ?`,
-    ).all(
-      pbxCallId,
-      new Date(startedAt - windowMs).toISOString(),
-      new Date(startedAt + windowMs).toISOString(),
-    ) as CallRow[];
+      `SELECT calls.* FROM calls, json_each(calls.pbx_call_ids) AS ids
+         WHERE ids.value = ? AND started_at BETWEEN ? AND ? AND (ended_at IS NULL OR ended_at >= ?)`,
+    ).all(pbxCallId, iso(earliestStart), iso(to), iso(from)) as CallRow[];
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 

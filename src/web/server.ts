@@ -25,6 +25,12 @@ const TYPES: Record<string, string> = {
 // Assets live in web/ at the package root: two levels up from both src/web and dist/web.
 const ASSET_DIR = new URL('../../web/', import.meta.url);
 const STATE_THROTTLE_MS = 250;
+/**
+ * Slow clients (slowloris) are ended by the server: headers within 10 s, the whole request within 15 s (a webhook
+ * body is at most 64 KB), checked every second. Node's defaults (60 s, 300 s, checked every 30 s) hold a socket for
+ * minutes. Answers are not bounded: an SSE stream or a recording may take as long as it takes.
+ */
+const TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 15_000, connectionsCheckingInterval: 1000 };
 
 export class WebServer {
   private server?: Server;
@@ -82,7 +88,7 @@ export class WebServer {
       bus.on('call', (event) => this.events.send('call', event)),
     );
     const [host, portText] = splitListen(this.config.web.listen);
-    this.server = createServer((req, res) => {
+    this.server = createServer(TIMEOUTS, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.log.error(
           { err: error instanceof Error ? error.message : String(error), path: req.url?.split('?')[0] },
@@ -148,9 +154,11 @@ export class WebServer {
     if (asset) {
       const body = await readFile(new URL(asset, ASSET_DIR));
       const extra: Record<string, string> = {};
-      // A token given once in the URL (an iframe card) becomes a cookie for the page's own requests.
+      // A token given once in the URL (an iframe card) becomes a cookie for the page's own requests; only the right
+      // one: a link from another site must not replace a signed-in cookie with its own (a forced sign-out).
       const given = url.searchParams.get('token');
-      if (path === '/' && given && this.config.web.auth_token)
+      const token = this.config.web.auth_token;
+      if (path === '/' && given && token && sameSecret(given, token))
         extra['set-cookie'] = `3cx2mqtt_token=${encodeURIComponent(given)}; Path=/; HttpOnly; SameSite=Lax`;
       res.writeHead(200, {
         ...headers,

@@ -93,6 +93,18 @@ export async function handleWebhook(
   const token = config.web.webhook_token;
   if (token === null)
     return sendJson(res, 404, { error: 'the webhook is disabled (set web.webhook_token)' }, headers);
+  // The PBX posts server to server; a browser sends Origin or Sec-Fetch-Site. Refusing those keeps a page on another
+  // site from posting forged journals with a token that leaked (it sits in the CRM template's URLs).
+  if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined)
+    return sendJson(
+      res,
+      403,
+      {
+        error:
+          'the webhook takes requests from the PBX only, not from a browser (Origin or Sec-Fetch-Site sent)',
+      },
+      headers,
+    );
   if (!sameSecret(presentedToken(req, url), token))
     return sendJson(res, 401, { error: 'a valid webhook_token is required' }, headers);
   try {

@@ -22,7 +22,7 @@ it('the Dockerfile copies paths that exist and checks an endpoint the server has
   assert.ok(read('src/web/server.ts').includes("case '/healthz'"));
   assert.match(dockerfile, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "\/app\/dist\/cli\.js"\]/);
   assert.ok(existsSync(join(ROOT, 'dist', 'cli.js')), 'the build produces dist/cli.js');
-  assert.match(dockerfile, /^USER tcx2mqtt$/m);
+  assert.match(dockerfile, /^USER 10001:10001$/m);
   assert.match(dockerfile, /baresip-core/);
   assert.match(dockerfile, /^STOPSIGNAL SIGTERM$/m);
 });

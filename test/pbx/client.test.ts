@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { PbxClient, type PbxClientOptions } from '../../src/pbx/client.ts';
 import { PbxError } from '../../src/pbx/errors.ts';
 import { PolledReads } from '../../src/pbx/polled-reads.ts';
+import { RowReuse } from '../../src/pbx/row-reuse.ts';
 import { SimHarness } from '../helpers/pbx-http.ts';
 
 const CLIENT = { kind: 'client', clientId: 'simulator', clientSecret: 'simulator-secret' } as const;
@@ -200,5 +201,55 @@ describe('PBX client', () => {
     } finally {
       await sim.script('POST', `calls/${started.id}/hangup`);
     }
+  });
+
+  it('takes unchanged pages of a directory as they were parsed, and reads a changed page anew', async () => {
+    const client = make();
+    const reads = new PolledReads(client);
+    const first = await reads.extensions();
+    assert.ok(first.length > 200, 'three pages of users');
+    const again = await reads.extensions();
+    assert.equal(again.length, first.length);
+    assert.ok(
+      again.every((user, i) => user === first[i]),
+      'every user the same object: no page parsed again',
+    );
+    const changed = first[150]!;
+    const presence = changed.presence === 'Away' ? 'Available' : 'Away';
+    await sim.script('PATCH', `extensions/${changed.number}`, { presence });
+    const after = await reads.extensions();
+    const now = after.find((u) => u.number === changed.number)!;
+    assert.equal(now.presence, presence, 'the change is read');
+    assert.notEqual(now, changed);
+    assert.equal(after[0], first[0], 'a user on an unchanged page is still the same object');
+    assert.equal(after.filter((u, i) => u !== first[i]).length, 1, 'only the changed user is new');
+  });
+
+  it('parses no row of a page whose text is unchanged', async () => {
+    const client = make();
+    const reuse = new RowReuse(anyRow);
+    let parsed = 0;
+    const read = () =>
+      reuse.read((parse) =>
+        client.getAll(
+          'Users',
+          { $select: 'Id,Number,CurrentProfileName' },
+          Object.assign(
+            (row: unknown) => {
+              parsed++;
+              return parse(row);
+            },
+            { pages: parse.pages },
+          ),
+        ),
+      );
+    const first = await read();
+    assert.equal(parsed, first.length);
+    parsed = 0;
+    await read();
+    assert.equal(parsed, 0, 'three unchanged pages: no row parsed');
+    await sim.script('PATCH', `extensions/${String(first[120]!.Number)}`, { presence: 'Out of office' });
+    await read();
+    assert.equal(parsed, 100, 'the one changed page is parsed');
   });
 });
