@@ -19,6 +19,9 @@ export async function directoryScenario(
   const stack = await GatewayStack.start(ctx.stack, sim, {
     name: 'directory',
     polling: { calls: '1h', presence: settings.directoryInterval, trunks: '1h' },
+    // Polled calls at 1 h: the next scenario holds its calls on this simulator meanwhile, and a live Call Control
+    // view would put those thousand new calls into the directory poll's window.
+    realtime: 'poll',
   });
   try {
     figures.startup_to_discovery_s_10k_no_calls = await stack.startupToDiscovery(
