@@ -411,6 +411,30 @@ for (const realtime of ['poll', 'callcontrol'] as const)
       assert.equal(pbx().calls_lifetime, before + 1);
     });
 
+    it('a call longer than the call-log overlap still gets its caller and recording from the log', async (t: TestContext) => {
+      // Found by the soak (seed 7): the call log is read by start time, and a call's rows appear when it ends; a
+      // call that lasted more than the 5-minute overlap of the reads started before the next read's window, so
+      // its rows were never read: on a DID trunk its caller stayed unknown, and no call got its recording.
+      if (!broker) return t.skip();
+      const c = await call({ from: '+4930111051', to: registered[13], trunk: '10000', recorded: true });
+      await act(c.id, 'ring');
+      await act(c.id, 'answer');
+      await wait('talking', () => bySimId(list('active'), c.id)?.status === 'talking');
+      await sim.script('POST', 'clock', { advance_seconds: 400 });
+      await polls();
+      await sim.polled(/Pbx\.GetCallLogData/, 2, 25_000);
+      await act(c.id, 'hangup');
+      const found = await wait(
+        'the recording (and, polled, the caller) from the call log',
+        () => {
+          const r = bySimId(list('recent'), c.id);
+          return r?.recording_url && (realtime !== 'poll' || r.caller_number) ? r : undefined;
+        },
+        20_000,
+      );
+      assert.equal((found as CallRecord).caller_number, '+4930111051');
+    });
+
     it('a PBX outage during a call ends nothing and counts nothing', async (t: TestContext) => {
       if (!broker) return t.skip();
       const c = await call({ from: '+4930135790', to: registered[2], trunk: '10001' });
