@@ -435,6 +435,27 @@ for (const realtime of ['poll', 'callcontrol'] as const)
       assert.equal((found as CallRecord).caller_number, '+4930111051');
     });
 
+    it('a call answered and hung up between two polls is answered, as the call log says', async (t: TestContext) => {
+      // Found by the soak (seed 7): an outbound call was answered and hung up within a millisecond; no poll saw the
+      // answer, and the call log's "Answered" leg did not change the outcome of a call the gateway saw end.
+      if (!broker || realtime !== 'poll') return t.skip(); // Call Control reports the answer as it happens
+      const c = await call({ from: registered[14], to: '+4989777555' });
+      await act(c.id, 'ring');
+      await wait('ringing out', () => bySimId(list('active'), c.id));
+      await sim.script('POST', 'fault', { mode: '500', path: '^/xapi/v1/ActiveCalls' });
+      await polls();
+      await act(c.id, 'answer');
+      await act(c.id, 'hangup');
+      await sim.script('DELETE', 'fault');
+      const found = await wait(
+        'the answered outcome from the call log',
+        () =>
+          bySimId(list('recent'), c.id)?.outcome === 'answered' ? bySimId(list('recent'), c.id) : undefined,
+        20_000,
+      );
+      assert.equal((found as CallRecord).agent, registered[14]);
+    });
+
     it('a PBX outage during a call ends nothing and counts nothing', async (t: TestContext) => {
       if (!broker) return t.skip();
       const c = await call({ from: '+4930135790', to: registered[2], trunk: '10001' });
