@@ -225,7 +225,7 @@ describe('no secret in logs, MQTT, HTTP or errors', () => {
             ctrl_tcp: `127.0.0.1:${await freePort()}`,
             sip_listen: `127.0.0.1:${await freePort()}`,
             net_interface: '127.0.0.1',
-            rtp_ports: rtpRange(7),
+            rtp_ports: rtpRange(0),
           },
           account: {
             user: '610',
