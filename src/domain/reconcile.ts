@@ -58,10 +58,13 @@ export function withLoggedFacts<C extends CallRecord>(
   },
 ): C {
   const logWins = options.callerFromWebhook && logged.callerNumber !== null;
+  // Polls can miss an answer (answered and hung up between two): the log's "answered" is the PBX's record.
+  const answeredUnseen =
+    existing.ended_at !== null && logged.outcome === 'answered' && existing.outcome !== 'answered';
   const callerNumber = logWins ? logged.callerNumber : (existing.caller_number ?? logged.callerNumber);
   return {
     ...existing,
-    ...(options.endedUnseen
+    ...(options.endedUnseen || answeredUnseen
       ? {
           outcome: logged.outcome,
           agent: logged.agent ?? existing.agent,

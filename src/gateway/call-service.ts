@@ -215,10 +215,15 @@ export class CallService {
     const synced = Date.parse(
       this.options.store.getMeta('call_log_synced_to') ?? this.options.store.getMeta('last_poll_at') ?? '',
     );
-    const from = Number.isNaN(synced)
-      ? now - WINDOWS.firstSync
-      : Math.max(now - WINDOWS.maxReconcile, synced - WINDOWS.callLogOverlap);
-    return { from, to: now };
+    const since = Number.isNaN(synced) ? now - WINDOWS.firstSync : synced - WINDOWS.callLogOverlap;
+    // The log is read by start time and a call's rows appear when it ends: reach back to the start of every call
+    // under way and of every call that ended since, however long it lasted.
+    const starts = [
+      since,
+      ...this.tracker.active.map((call) => Date.parse(call.started_at)),
+      this.options.store.earliestStartEndedAfter(since) ?? since,
+    ].filter((start) => !Number.isNaN(start));
+    return { from: Math.max(now - WINDOWS.maxReconcile, Math.min(...starts) - 1000), to: now };
   }
 
   /** Applies call-log legs: real callers for live calls, facts for tracked calls, and calls never seen live. */

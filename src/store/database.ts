@@ -248,6 +248,14 @@ export class CallStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
+  /** The earliest start (epoch ms) of the calls that ended at or after `endedAfter`; undefined when none did. */
+  earliestStartEndedAfter(endedAfter: number): number | undefined {
+    const row = this.sql('SELECT MIN(started_at) AS first FROM calls WHERE ended_at >= ?').get(
+      new Date(endedAfter).toISOString(),
+    ) as { first: string | null };
+    return row.first ? Date.parse(row.first) : undefined;
+  }
+
   openCalls(): StoredCall[] {
     return (
       this.sql('SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at').all() as CallRow[]
