@@ -45,7 +45,7 @@ describe('caps on what the PBX sends', () => {
         const list = JSON.parse(watch.latest().get('3cx2mqtt/calls/active') ?? '[]') as unknown[];
         return list.length >= CAP ? list : undefined;
       },
-      60_000,
+      120_000,
     );
     assert.equal(active.length, CAP);
     assert.ok(Buffer.byteLength(watch.latest().get('3cx2mqtt/calls/active')!) < 2_000_000);
@@ -76,7 +76,7 @@ describe('caps on what the PBX sends', () => {
     await watch.waitFor(
       'the new call',
       () => watch.latest().get('3cx2mqtt/calls/active')?.includes('+4930123123'),
-      15_000,
+      45_000,
     );
   });
 });

@@ -83,7 +83,7 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
       rows.length > 0 && rows.every((r) => !String(r.Caller).includes('4930555001')),
       `ActiveCalls shows the DID: ${JSON.stringify(rows)}`,
     );
-    await wait('ringing', () => pbx().call_state === 'ringing', 3000);
+    await wait('ringing', () => pbx().call_state === 'ringing', 10_000);
     assert.equal(pbx().caller_number, '+4930555001');
     const extension = `3cx2mqtt/extension/${registered[0]}`;
     await wait(
@@ -92,15 +92,15 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
       3000,
     );
     await act(c.id, 'answer');
-    await wait('active', () => pbx().call_state === 'active', 3000);
+    await wait('active', () => pbx().call_state === 'active', 10_000);
     await wait(
       'extension talking',
       () => watch.latest().get(extension)?.includes('"status":"talking"'),
       3000,
     );
     await act(c.id, 'hangup');
-    await wait('idle', () => pbx().call_state === 'idle', 3000);
-    const done = (await wait('recent', () => bySimId(list('recent'), c.id), 3000)) as CallRecord;
+    await wait('idle', () => pbx().call_state === 'idle', 10_000);
+    const done = (await wait('recent', () => bySimId(list('recent'), c.id), 10_000)) as CallRecord;
     assert.deepEqual([done.outcome, done.caller_number], ['answered', '+4930555001']);
     assert.deepEqual(eventsOf(c.id, since), ['ringing', 'answered', 'ended']);
     assert.ok(Date.now() - since < 10_000, 'no poll was needed');
@@ -115,23 +115,23 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
       const missed = await call({ from: '+4930555003', to: registered[2], trunk: '10001' });
       await act(answered.id, 'ring');
       await act(missed.id, 'ring');
-      await wait('both ringing', () => list('active').length === 2, 3000);
+      await wait('both ringing', () => list('active').length === 2, 10_000);
       await sim.script('POST', 'callcontrol/drop', way === 'cut (terminate)' ? { terminate: true } : {});
       // While it is down: one call is answered, the other hangs up unanswered.
       await act(answered.id, 'answer');
       await act(missed.id, 'hangup');
       await wait('live again', () => pbx().realtime === 'live', 10_000);
-      await wait('missed one ended', () => bySimId(list('recent'), missed.id), 5000);
+      await wait('missed one ended', () => bySimId(list('recent'), missed.id), 15_000);
       await wait(
         'answered one talking',
         () => bySimId(list('active'), answered.id)?.status === 'talking',
         5000,
       );
       await act(answered.id, 'hangup');
-      await wait('idle', () => pbx().call_state === 'idle', 3000);
+      await wait('idle', () => pbx().call_state === 'idle', 10_000);
       assert.deepEqual(eventsOf(answered.id, since), ['ringing', 'answered', 'ended']);
       assert.deepEqual(eventsOf(missed.id, since), ['ringing', 'ended', 'missed']);
-      await wait('counters', () => pbx().total_calls === before.total_calls + 2, 3000);
+      await wait('counters', () => pbx().total_calls === before.total_calls + 2, 10_000);
       assert.equal(pbx().missed_count, before.missed_count + 1);
       const rows = gw.gateway.store
         .history({ limit: 100 })
@@ -145,7 +145,7 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
     const before = pbx();
     const c = await call({ from: '+4930555004', to: registered[3], trunk: '10001' });
     await act(c.id, 'ring');
-    await wait('ringing', () => pbx().call_state === 'ringing', 3000);
+    await wait('ringing', () => pbx().call_state === 'ringing', 10_000);
     await sim.script('POST', 'callcontrol/silence', { silent: true });
     await act(c.id, 'hangup');
     // Ping every 5 s, 5 s for the pong: well within 20 s, and long before the 30 s poll would end it (2 polls).
@@ -179,7 +179,7 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
     assert.equal(drop.ok, true, drop.error);
     assert.equal((await pbxRequests(sim, /^\/callcontrol\/[^/]+\/participants\/\d+\/drop$/)).length, 1);
     assert.equal((await pbxRequests(sim, /Pbx\.DropCall$/)).length, 0);
-    await wait('ended', () => bySimId(list('recent'), pbxCallId), 3000);
+    await wait('ended', () => bySimId(list('recent'), pbxCallId), 10_000);
   });
 
   it('token expiry closes the websocket (4001): a fresh token, a resync, nothing lost', async (t: TestContext) => {
@@ -187,7 +187,7 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
     const since = Date.now();
     const c = await call({ from: '+4930555005', to: registered[4], trunk: '10001' });
     await act(c.id, 'ring');
-    await wait('ringing', () => pbx().call_state === 'ringing', 3000);
+    await wait('ringing', () => pbx().call_state === 'ringing', 10_000);
     const upgrades = (await sim.requests()).filter((r) => r.path === '/callcontrol/ws').length;
     await sim.script('POST', 'clock', { advance_seconds: 4000 });
     await waitUntil(
@@ -200,9 +200,9 @@ describe('realtime: callcontrol (calls polled every 30 s)', () => {
     );
     await wait('live again', () => pbx().realtime === 'live', 10_000);
     await act(c.id, 'answer');
-    await wait('active', () => pbx().call_state === 'active', 3000);
+    await wait('active', () => pbx().call_state === 'active', 10_000);
     await act(c.id, 'hangup');
-    await wait('idle', () => pbx().call_state === 'idle', 3000);
+    await wait('idle', () => pbx().call_state === 'idle', 10_000);
     assert.deepEqual(eventsOf(c.id, since), ['ringing', 'answered', 'ended']);
     assert.deepEqual(gw.fatal, []);
   });
@@ -223,9 +223,9 @@ describe('a PBX that refuses Call Control (403)', () => {
       await wait('polling', () => pbx().realtime === 'polling' && pbx().call_state === 'idle', 15_000);
       const c = await call({ from: '+4930555006', to: registered[5], trunk: '10001' });
       await act(c.id, 'ring');
-      await wait('ringing (polled)', () => pbx().call_state === 'ringing', 5000);
+      await wait('ringing (polled)', () => pbx().call_state === 'ringing', 15_000);
       await act(c.id, 'hangup');
-      await wait('idle', () => pbx().call_state === 'idle', 5000);
+      await wait('idle', () => pbx().call_state === 'idle', 15_000);
       const warnings = gw.logLines.filter((l) => l.includes('Call Control is not available'));
       assert.equal(warnings.length, 1, warnings.join('\n'));
       assert.match(warnings[0]!, /403/);

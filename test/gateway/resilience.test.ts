@@ -124,10 +124,13 @@ describe('gateway resilience', () => {
       `extensions/${(await sim.script<{ extensions: string[] }>('GET', 'state')).extensions[0]!}`,
       { presence: 'Away' },
     );
-    await watch.waitFor('the change after re-login', () =>
-      watch
-        .since(start)
-        .some((m) => m.topic.startsWith('3cx2mqtt/extension/') && m.payload.includes('"Away"')),
+    await watch.waitFor(
+      'the change after re-login',
+      () =>
+        watch
+          .since(start)
+          .some((m) => m.topic.startsWith('3cx2mqtt/extension/') && m.payload.includes('"Away"')),
+      30_000,
     );
     assert.ok(
       !watch.since(start).some((m) => m.topic === '3cx2mqtt/pbx/availability' && m.payload === 'offline'),
