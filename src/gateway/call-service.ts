@@ -118,17 +118,22 @@ export class CallService {
    */
   observe(rows: readonly ActiveCall[], directory: Directory, live?: ReadonlySet<number>): CallEvent[] {
     const result = this.tracker.observeSnapshot(rows.map(observationOfRow), directory, live);
-    const capped = result.offered > MAX_TRACKED_CALLS;
-    if (capped && !this.capped)
-      this.options.log.warn(
-        { offered: result.offered, tracked: MAX_TRACKED_CALLS },
-        `the PBX lists ${result.offered} calls: tracking the first ${MAX_TRACKED_CALLS}`,
-      );
-    this.capped = capped;
+    this.noteOffered(result.offered);
     const events = this.take(result, () =>
       this.options.store.setMeta('last_poll_at', new Date(this.tracker.serverNow()).toISOString()),
     );
     return events;
+  }
+
+  /** Says once, when the PBX has more calls than are tracked (polled or live), that only the first are. */
+  private noteOffered(offered: number): void {
+    const capped = offered > MAX_TRACKED_CALLS;
+    if (capped && !this.capped)
+      this.options.log.warn(
+        { offered, tracked: MAX_TRACKED_CALLS },
+        `the PBX lists ${offered} calls: tracking the first ${MAX_TRACKED_CALLS}`,
+      );
+    this.capped = capped;
   }
 
   /** Calls as a live source (Call Control) sees them now; `live`: every PBX call it sees. */
@@ -137,6 +142,7 @@ export class CallService {
     directory: Directory,
     live: ReadonlySet<number>,
   ): CallEvent[] {
+    this.noteOffered(live.size);
     return this.take(this.tracker.observeLive(observations, directory, live));
   }
 
