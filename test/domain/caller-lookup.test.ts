@@ -35,6 +35,21 @@ describe('caller lookup', () => {
     assert.equal(lookup.heldEnded().size, 0);
   });
 
+  it('a caller that became known live (no longer pending) holds nothing: the end goes out at once', () => {
+    const lookup = new CallerLookup();
+    lookup.take([{ event_type: 'ringing', call }], [pending], [], 0);
+    // Call Control named the caller: the call is no longer pending, and then it ends.
+    const answered = { ...call, caller_number: '+4930555001' };
+    lookup.take([{ event_type: 'answered', call: answered }], [], [], 500);
+    const end: CallEvent = {
+      event_type: 'ended',
+      call: { ...answered, status: 'ended', outcome: 'answered' },
+    };
+    assert.deepEqual(lookup.take([end], [], [], 1000).events, [end]);
+    assert.equal(lookup.heldEnded().size, 0);
+    assert.equal(lookup.nextExpiry(), undefined);
+  });
+
   it('sends them without the caller after 10 s, and `updated` when the caller comes later', () => {
     const lookup = new CallerLookup();
     lookup.take([], [pending], [], 0);
