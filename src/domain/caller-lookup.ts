@@ -43,6 +43,9 @@ export class CallerLookup {
     now: number,
   ): { events: CallEvent[]; readNow: boolean } {
     let readNow = false;
+    // An entry neither pending nor ended was resolved without the log (Call Control named the caller): nothing waits.
+    const waiting = new Set([...pending, ...ended].map((call) => call.id));
+    for (const [id, entry] of this.entries) if (!entry.ended && !waiting.has(id)) this.entries.delete(id);
     for (const call of pending) {
       if (this.entries.has(call.id)) continue;
       this.entries.set(call.id, { since: now, held: [], released: false });
@@ -103,12 +106,6 @@ export class CallerLookup {
     const ids = new Set<string>();
     for (const [id, entry] of this.entries) if (entry.ended && !entry.released) ids.add(id);
     return ids;
-  }
-
-  /** The active call left the tracker without ending pending (its caller resolved live): forget it. */
-  forget(id: string): void {
-    const entry = this.entries.get(id);
-    if (entry && !entry.ended) this.entries.delete(id);
   }
 
   /** When the next held event is due (epoch ms), if any. */
