@@ -15,7 +15,8 @@ import { Topics } from './mqtt/topics.ts';
 import { PbxClient, type PbxCredentials } from './pbx/client.ts';
 import { PbxError } from './pbx/errors.ts';
 import { SipService } from './sip/sip-service.ts';
-import { CallStore, plainCall } from './store/database.ts';
+import { CallStore } from './store/database.ts';
+import { plainCall } from './store/stored-call.ts';
 import { VERSION } from './version.ts';
 import type { WebPorts } from './web/ports.ts';
 import { WebServer } from './web/server.ts';
@@ -183,7 +184,7 @@ export class App {
         extension: (number) => gateway.extension(number),
         activeCalls: () => gateway.calls.tracker.active,
         presenceChanged: (number, profile) => gateway.presenceChanged(number, profile),
-        callControl: gateway.callControl,
+        callControl: gateway.callControlPort,
         ...(this.options.now ? { now: this.options.now } : {}),
       }),
     ];

@@ -1,26 +1,22 @@
-// The PBX side: polls the PBX, keeps the snapshot, tracks calls and availability, and emits the published state
-// as typed events on the bus. It knows no output: MQTT, Home Assistant and the web subscribe to the bus.
+// The PBX side: the polls (pbx-polls.ts) and Call Control (call-control-feed.ts) feed the calls; the snapshot and
+// the calls are projected into the published state and emitted as typed events on the bus. It knows no output.
 import type { Bus } from '../bus.ts';
 import type { Config } from '../config/schema.ts';
 import type { SipFields } from '../domain/alarm.ts';
 import type { CallEvent } from '../domain/call.ts';
-import { cachedDirectory } from '../domain/directory.ts';
 import type { PbxHealth } from '../domain/health.ts';
 import type { Journal, JournalAnswer } from '../domain/journal.ts';
-import { isComplete, tracksCalls, type Extension, type PbxSnapshot } from '../domain/types.ts';
+import { isComplete, type ActiveCall, type Extension } from '../domain/types.ts';
 import { PublishedState, type PbxView } from '../entities/state.ts';
 import type { Logger } from '../log.ts';
 import type { PbxClient } from '../pbx/client.ts';
 import { PolledReads } from '../pbx/polled-reads.ts';
 import type { CallStore } from '../store/database.ts';
 import { CallLogSync } from './call-log-sync.ts';
+import { CallControlFeed } from './call-control-feed.ts';
 import { CallService } from './call-service.ts';
-import { LiveCalls } from './live-calls.ts';
 import { atEveryLocalMidnight } from './midnight.ts';
-import { readDirectory, readTrunks } from './pbx-reads.ts';
-import { PbxHealthTracker } from './pbx-health.ts';
-import { Poller } from './poller.ts';
-import { RealtimeSource } from './realtime.ts';
+import { PbxPolls } from './pbx-polls.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -40,112 +36,77 @@ export interface GatewayOptions {
   realtimePingMs?: number;
 }
 
-/** While Call Control sees every extension and queue, ActiveCalls is read this much less often (a check). */
-const LIVE_POLL_FACTOR = 5;
-
 export class Gateway {
   /** The published state, read by the outputs' ports (/api/state, metrics). */
   readonly published = new PublishedState();
-  private readonly directory = cachedDirectory();
   readonly calls: CallService;
-  private readonly snapshot: PbxSnapshot = { reachable: false };
-  private readonly tracker: PbxHealthTracker;
-  private readonly pollers: Poller[];
-  private readonly callsPoller: Poller;
+  private readonly polls: PbxPolls;
   private readonly callLog: CallLogSync;
-  private readonly realtime: RealtimeSource;
-  private readonly live: LiveCalls;
-  private readonly liveDirty = new Set<number>();
-  private liveFlush?: NodeJS.Immediate;
-  private voicemailNumber: string | null = null;
+  private readonly callControl: CallControlFeed;
   private sip?: SipFields;
   private stopMidnight?: () => void;
   private readonly now: () => number;
-  private readonly reads: PolledReads;
 
   constructor(private readonly options: GatewayOptions) {
-    const { config, log, store, client } = options;
+    const { config, log, store, client, onFatal } = options;
     this.now = options.now ?? Date.now;
-    this.reads = new PolledReads(client);
-    this.calls = CallService.forConfig(
+    const reads = new PolledReads(client);
+    const calls = CallService.forConfig(
       config,
       store,
       log.child({ module: 'calls' }),
       this.now,
       options.callLogSettleMs,
     );
-    this.tracker = new PbxHealthTracker({
-      failuresBeforeOffline: config.polling.failures_before_offline,
-      maxAuthFailures: config.pbx.max_auth_failures,
+    this.calls = calls;
+    const publishing = (events: readonly CallEvent[]) => {
+      this.emitCalls(events);
+      this.publish();
+    };
+    this.polls = new PbxPolls({
+      config,
       log,
+      client,
+      reads,
       now: this.now,
-      loginFailures: () => client.consecutiveLoginFailures,
-      onChange: (health) => this.healthChanged(health),
-      onFatal: options.onFatal,
+      callsIntervalMs: () => this.callControl.callsInterval(config.polling.calls, this.polls.snapshot),
+      onContacts: (contacts) => calls.setContacts(contacts),
+      onActiveCalls: (rows) => this.callsRead(rows),
+      onHealth: (health) => {
+        options.bus.emit('pbxHealth', health);
+        this.publish();
+      },
+      onChanged: () => this.publish(),
+      onFatal,
     });
     this.callLog = new CallLogSync({
       client,
-      calls: this.calls,
+      calls,
       log,
       intervalMs: options.callLogIntervalMs ?? 30_000,
-      tracking: () => this.tracking,
-      onEvents: (events) => {
-        this.emitCalls(events);
-        this.publish();
-      },
+      tracking: () => this.polls.tracking,
+      onEvents: publishing,
       now: this.now,
     });
-    this.realtime = new RealtimeSource({
-      mode: config.pbx.realtime,
+    this.callControl = new CallControlFeed({
+      config,
       client,
-      log: log.child({ module: 'callcontrol' }),
-      onCalls: (ids) => this.liveChanged(ids),
-      onLive: (live) => {
-        // Lost: read ActiveCalls now, not at the slow rate of a check.
-        if (!live) void this.callsPoller.run();
-        this.publish();
-      },
-      onFatal: options.onFatal,
-      ...(options.realtimePingMs !== undefined
-        ? { pingMs: options.realtimePingMs, pongTimeoutMs: options.realtimePingMs }
-        : {}),
-    });
-    this.live = new LiveCalls({
-      source: this.realtime,
-      calls: this.calls,
       log,
-      directory: () => (this.tracking ? this.directory(this.snapshot, this.voicemailNumber) : undefined),
-      readActiveCalls: () => this.reads.activeCalls(),
-      onEvents: (events) => {
-        this.emitCalls(events);
-        this.publish();
-      },
+      calls,
+      directory: () => this.polls.directory(),
+      readActiveCalls: () => reads.activeCalls(),
+      onEvents: (events) => this.emitCalls(events),
+      onChanged: () => this.publish(),
+      onLost: () => this.polls.readCallsNow(), // not at the slow rate of a check
+      onFatal,
+      ...(options.realtimePingMs !== undefined ? { pingMs: options.realtimePingMs } : {}),
     });
-    const poller = (name: string, intervalMs: number | (() => number), task: () => Promise<void>) =>
-      new Poller({
-        name,
-        intervalMs,
-        task,
-        onSuccess: () => this.tracker.success(name),
-        onFailure: (error) => this.tracker.failure(name, error),
-      });
-    this.callsPoller = poller(
-      'calls',
-      () => this.callsInterval(),
-      () => this.pollCalls(),
-    );
-    this.pollers = [
-      poller('presence', config.polling.presence, () => this.pollDirectory()),
-      poller('trunks', config.polling.trunks, () => this.pollTrunks()),
-      this.callsPoller,
-    ];
   }
 
   start(): void {
     this.calls.restore();
-    this.pollers.forEach((p, index) => p.start(index * 50)); // directory first, then calls
-    this.callLog.start(this.pollers.length * 50);
-    this.realtime.start();
+    this.callLog.start(this.polls.start());
+    this.callControl.start();
     // At local midnight the daily counters start again at 0, whether or not the PBX answers.
     const { config, log } = this.options;
     this.stopMidnight = atEveryLocalMidnight(config.pbx.timezone, this.now, () => {
@@ -157,69 +118,19 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.stopMidnight?.();
-    this.realtime.stop();
-    if (this.liveFlush) clearImmediate(this.liveFlush);
-    await Promise.all([...this.pollers.map((p) => p.stop()), this.callLog.stop()]);
+    this.callControl.stop();
+    await Promise.all([this.polls.stop(), this.callLog.stop()]);
   }
 
   get health(): PbxHealth {
-    return this.tracker.health;
+    return this.polls.health;
   }
 
-  private async pollDirectory(): Promise<void> {
-    const { config, log } = this.options;
-    const { contacts, ...directory } = await readDirectory(this.reads, config, log);
-    if (contacts) this.calls.setContacts(contacts);
-    // Only a complete, successful read replaces the directory: a failure above changes nothing.
-    Object.assign(this.snapshot, directory);
-    this.publish();
-  }
-
-  private async pollTrunks(): Promise<void> {
-    const { trunks, system, voicemailNumber } = await readTrunks(this.options.client, this.options.config);
-    if (voicemailNumber !== undefined) this.voicemailNumber = voicemailNumber;
-    Object.assign(this.snapshot, { trunks, system });
-    this.publish();
-  }
-
-  private get tracking(): boolean {
-    return tracksCalls(this.snapshot);
-  }
-
-  /**
-   * Call Control changed these calls: applied once per turn of the event loop, so a burst of events (one TCP read
-   * can carry hundreds) is one projection, not hundreds.
-   */
-  private liveChanged(ids: ReadonlySet<number>): void {
-    for (const id of ids) this.liveDirty.add(id);
-    if (this.liveFlush) return;
-    this.liveFlush = setImmediate(() => {
-      this.liveFlush = undefined;
-      const dirty = new Set(this.liveDirty);
-      this.liveDirty.clear();
-      this.live.changed(dirty);
-      this.publish();
-    });
-  }
-
-  /** The calls poll's interval: slower, as a consistency check, while Call Control sees every DN live. */
-  private callsInterval(): number {
-    const normal = this.options.config.polling.calls;
-    const monitored = this.realtime.view.monitored;
-    const all =
-      this.realtime.live &&
-      (this.snapshot.extensions ?? []).every((e) => monitored.has(e.number)) &&
-      (this.snapshot.queues ?? []).every((q) => monitored.has(q.number));
-    return all ? normal * LIVE_POLL_FACTOR : normal;
-  }
-
-  private async pollCalls(): Promise<void> {
-    const rows = await this.reads.activeCalls();
-    this.snapshot.activeCalls = rows;
-    if (this.tracking) {
-      this.live.flush();
-      const directory = this.directory(this.snapshot, this.voicemailNumber);
-      this.emitCalls(this.calls.observe(rows, directory, this.live.followed));
+  private callsRead(rows: readonly ActiveCall[]): void {
+    const directory = this.polls.directory();
+    if (directory) {
+      this.callControl.flushDeferred();
+      this.emitCalls(this.calls.observe(rows, directory, this.callControl.followed));
       this.callLog.afterCallsPoll();
     }
     this.publish();
@@ -229,24 +140,20 @@ export class Gateway {
     for (const event of events) this.options.bus.emit('call', event);
   }
 
-  private healthChanged(health: PbxHealth): void {
-    this.snapshot.reachable = health.reachable === true;
-    this.options.bus.emit('pbxHealth', health);
-    this.publish();
-  }
-
   /** Projects the snapshot and calls into entity states; emits what changed. */
   private publish(): void {
-    const calls = this.tracking ? { fields: this.calls.pbxFields(), lists: this.calls.lists() } : undefined;
+    const { snapshot, tracking } = this.polls;
+    const calls = tracking ? { fields: this.calls.pbxFields(), lists: this.calls.lists() } : undefined;
+    const liveActivity = this.callControl.activity();
     const view: PbxView = {
       pbxId: this.options.config.pbx.id,
-      realtime: !this.realtime.enabled ? 'off' : this.realtime.live ? 'live' : 'polling',
-      snapshot: this.snapshot,
-      ...(this.realtime.live ? { liveActivity: this.realtime.view.activity() } : {}),
+      realtime: this.callControl.state,
+      snapshot,
+      ...(liveActivity ? { liveActivity } : {}),
       ...(calls ? { calls } : {}),
       ...(this.sip ? { sip: this.sip } : {}),
     };
-    const change = this.published.project(view, isComplete(this.snapshot));
+    const change = this.published.project(view, isComplete(snapshot));
     if (change) this.options.bus.emit('state', change);
   }
 
@@ -265,21 +172,16 @@ export class Gateway {
   }
 
   /** For commands: Call Control while its websocket is live. */
-  readonly callControl = {
-    live: () => this.realtime.live,
-    participantOf: (pbxCallId: number) => this.realtime.view.participantOf(pbxCallId),
-  };
+  get callControlPort(): CallControlFeed['port'] {
+    return this.callControl.port;
+  }
 
   extension(number: string): Extension | undefined {
-    return this.snapshot.extensions?.find((e) => e.number === number);
+    return this.polls.extension(number);
   }
 
   /** The PBX confirmed a presence change: show it now rather than at the next poll. */
   presenceChanged(number: string, profile: string): void {
-    // A new object, not an edit in place: the projection reuses an entity whose inputs are the same objects.
-    this.snapshot.extensions = this.snapshot.extensions?.map((e) =>
-      e.number === number ? { ...e, presence: profile } : e,
-    );
-    this.publish();
+    this.polls.presenceChanged(number, profile);
   }
 }
