@@ -1,13 +1,29 @@
 // Logged calls (call-log legs grouped by MainCallHistoryId) into the store: facts for the calls the gateway tracked,
 // and the calls it never saw live (too short for a poll, or while it was down), each stored exactly once.
 import { isMissed, type CallEvent, type CallRecord } from '../domain/call.ts';
-import { groupLegs, legEnd, loggedCall, type CallLogLeg, type LoggedCall } from '../domain/call-log.ts';
+import {
+  findCallerInLog,
+  groupLegs,
+  legEnd,
+  loggedCall,
+  type CallLogLeg,
+  type LoggedCall,
+} from '../domain/call-log.ts';
+import type { PendingCaller } from '../domain/call-tracker.ts';
+import { normaliseNumber } from '../domain/phone-number.ts';
 import { callFromLog, isSameLoggedCall, WINDOWS, withLoggedFacts } from '../domain/reconcile.ts';
 import type { Logger } from '../log.ts';
-import { storedCall, type CallStore, type StoredCall } from '../store/database.ts';
+import type { CallStore } from '../store/database.ts';
+import { plainCall, storedCall, type StoredCall } from '../store/stored-call.ts';
 
-export interface LoggedCallsContext {
+/** What naming a caller needs: the store, the phonebook and the VIP list. */
+export interface CallerContext {
   store: CallStore;
+  contactName: (number: string | null) => string | null;
+  isVip: (number: string | null) => boolean;
+}
+
+export interface LoggedCallsContext extends CallerContext {
   timeZone: string;
   publicUrl: string;
   log: Logger;
@@ -19,8 +35,6 @@ export interface LoggedCallsContext {
   activePbxIds: ReadonlySet<number>;
   /** Whether a stored call ended while the gateway was down (then the log's times win). */
   endedUnseen: (call: StoredCall) => boolean;
-  contactName: (number: string | null) => string | null;
-  isVip: (number: string | null) => boolean;
 }
 
 /** Returns the events of calls found only in the log, and the end of the newest settled one. */
@@ -108,4 +122,43 @@ function pbxIdWindow(logged: LoggedCall): [number, number, number] {
     logged.endedAt + WINDOWS.pbxIdMatch,
     logged.startedAt - WINDOWS.maxReconcile,
   ];
+}
+
+/**
+ * Ended trunk calls still without their caller: the caller from the legs (matched by MainCallHistoryId, or by trunk
+ * and start time) is stored. Returns the calls whose caller is now known, as stored.
+ */
+export function callersOfEnded(
+  legs: readonly CallLogLeg[],
+  pending: readonly PendingCaller[],
+  ctx: CallerContext,
+): CallRecord[] {
+  const { store } = ctx;
+  const found: CallRecord[] = [];
+  for (const call of pending) {
+    let stored = store.getCall(call.id);
+    if (!stored) continue;
+    if (stored.caller_number === null) {
+      const number = normaliseNumber(findCallerInLog(call, legs, legOfAnotherCall(store, call.id)));
+      if (number === null) continue;
+      stored = {
+        ...stored,
+        caller_number: number,
+        caller_name: ctx.contactName(number) ?? stored.caller_name,
+        vip: ctx.isVip(number),
+        caller_source: 'calllog',
+      };
+      store.updateCall(stored);
+    }
+    found.push(plainCall(stored));
+  }
+  return found;
+}
+
+/** Whether a call-log leg is, by its MainCallHistoryId, a stored call other than `callId`. */
+export function legOfAnotherCall(store: CallStore, callId: string): (leg: CallLogLeg) => boolean {
+  return (leg) => {
+    const logged = leg.mainCallHistoryId ? store.byMainCallHistoryId(leg.mainCallHistoryId) : undefined;
+    return logged !== undefined && logged.id !== callId;
+  };
 }

@@ -10,18 +10,13 @@ import { CallTracker, MAX_TRACKED_CALLS, type TrackerResult } from '../domain/ca
 import { Phonebook, type Contact } from '../domain/contact.ts';
 import type { Directory } from '../domain/directory.ts';
 import type { Journal } from '../domain/journal.ts';
-import { normaliseNumber, vipMatcher } from '../domain/phone-number.ts';
+import { vipMatcher } from '../domain/phone-number.ts';
 import { WINDOWS } from '../domain/reconcile.ts';
 import type { ActiveCall } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
-import {
-  plainCall,
-  storedCall,
-  type CallerSource,
-  type CallStore,
-  type StoredCall,
-} from '../store/database.ts';
-import { applyLoggedCalls } from './call-log-apply.ts';
+import type { CallStore } from '../store/database.ts';
+import { storedCall, type CallerSource, type StoredCall } from '../store/stored-call.ts';
+import { applyLoggedCalls, callersOfEnded, legOfAnotherCall, type CallerContext } from './call-log-apply.ts';
 import { CallViews, type CallLists } from './call-views.ts';
 import { JournalMerge, type JournalResult } from './journal-merge.ts';
 
@@ -243,7 +238,7 @@ export class CallService {
     const now = this.tracker.serverNow();
     const settle = this.options.settleMs ?? WINDOWS.settle;
     for (const pending of this.tracker.unresolved()) {
-      const number = findCallerInLog(pending, legs, this.legOfAnotherCall(pending.id));
+      const number = findCallerInLog(pending, legs, legOfAnotherCall(store, pending.id));
       const updated = number ? this.tracker.resolveCaller(pending.id, number) : undefined;
       if (!updated) continue;
       this.saveKeepingLogFacts(updated, 'calllog');
@@ -263,42 +258,14 @@ export class CallService {
       isVip: this.isVip,
     });
     events.push(...logged.events);
-    events.push(...this.resolveEnded(legs));
+    for (const call of callersOfEnded(legs, this.lookup.endedPending(), this.callerContext()))
+      events.push(...this.lookup.resolved(call));
     store.setMeta('call_log_synced_to', new Date(Math.max(now - settle, logged.latestSettled)).toISOString());
     return events;
   }
 
-  /** Ended trunk calls still without their caller: from the rows matched above, or by trunk and start time. */
-  private resolveEnded(legs: readonly CallLogLeg[]): CallEvent[] {
-    const { store } = this.options;
-    const events: CallEvent[] = [];
-    for (const pending of this.lookup.endedPending()) {
-      let stored = store.getCall(pending.id);
-      if (!stored) continue;
-      if (stored.caller_number === null) {
-        const number = normaliseNumber(findCallerInLog(pending, legs, this.legOfAnotherCall(pending.id)));
-        if (number === null) continue;
-        stored = {
-          ...stored,
-          caller_number: number,
-          caller_name: this.contactName(number) ?? stored.caller_name,
-          vip: this.isVip(number),
-          caller_source: 'calllog',
-        };
-        store.updateCall(stored);
-      }
-      events.push(...this.lookup.resolved(plainCall(stored)));
-    }
-    return events;
-  }
-
-  /** Whether a call-log leg is, by its MainCallHistoryId, a stored call other than `callId`. */
-  private legOfAnotherCall(callId: string): (leg: CallLogLeg) => boolean {
-    const { store } = this.options;
-    return (leg) => {
-      const logged = leg.mainCallHistoryId ? store.byMainCallHistoryId(leg.mainCallHistoryId) : undefined;
-      return logged !== undefined && logged.id !== callId;
-    };
+  private callerContext(): CallerContext {
+    return { store: this.options.store, contactName: (n) => this.contactName(n), isVip: this.isVip };
   }
 
   /** A call reported by 3CX's CRM journaling (see JournalMerge). */
