@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CallStore, type StoredCall } from '../../src/store/database.ts';
+import { CallStore } from '../../src/store/database.ts';
+import type { StoredCall } from '../../src/store/stored-call.ts';
 import type { BenchContext } from '../context.ts';
 import { now } from '../lib/clock.ts';
 import { median } from '../lib/stats.ts';

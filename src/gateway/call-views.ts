@@ -3,7 +3,8 @@
 // so a poll that changes no call reads nothing from SQLite.
 import { callStateOf, isMissed, type CallFields, type CallRecord } from '../domain/call.ts';
 import { localDay } from '../domain/local-day.ts';
-import { plainCall, type CallStore, type StoredCall } from '../store/database.ts';
+import type { CallStore } from '../store/database.ts';
+import { plainCall, type StoredCall } from '../store/stored-call.ts';
 
 export type CallLists = Record<'active' | 'recent' | 'missed', CallRecord[]>;
 

@@ -11,7 +11,8 @@ import {
   withJournalCaller,
 } from '../domain/reconcile.ts';
 import type { Logger } from '../log.ts';
-import { storedCall, type CallStore } from '../store/database.ts';
+import type { CallStore } from '../store/database.ts';
+import { storedCall } from '../store/stored-call.ts';
 
 export interface JournalResult extends JournalAnswer {
   events: CallEvent[];

@@ -1,112 +1,9 @@
-// The SQLite database: schema migrations in code, WAL, and the queries for calls and counters.
+// The SQLite database: WAL, prepared statements, and the queries for calls and counters (schema in schema.ts).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CallRecord } from '../domain/call.ts';
-import { localDay } from '../domain/local-day.ts';
-
-/** Each entry moves the schema one version up; never edit a released one, append. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE calls (
-     id TEXT PRIMARY KEY,
-     pbx_call_ids TEXT NOT NULL,
-     main_call_history_id TEXT UNIQUE,
-     direction TEXT NOT NULL,
-     caller_number TEXT, caller_name TEXT, called_number TEXT, called_name TEXT, agent TEXT,
-     status TEXT NOT NULL,
-     outcome TEXT,
-     started_at TEXT NOT NULL,
-     answered_at TEXT,
-     ended_at TEXT,
-     duration INTEGER,
-     vip INTEGER NOT NULL DEFAULT 0,
-     recording_id INTEGER,
-     recording_url TEXT,
-     source TEXT NOT NULL,
-     start_day TEXT NOT NULL,
-     end_day TEXT
-   );
-   CREATE INDEX calls_by_start_day ON calls (start_day);
-   CREATE INDEX calls_by_end_day ON calls (end_day, outcome);
-   CREATE INDEX calls_by_ended_at ON calls (ended_at);`,
-  // Where the caller number came from: the call log wins over the CRM webhook (never the other way round).
-  `ALTER TABLE calls ADD COLUMN caller_source TEXT;`,
-];
-
-export type CallSource = 'poll' | 'calllog' | 'webhook';
-/** Who named the caller: ActiveCalls, the call log, or the CRM webhook. */
-export type CallerSource = 'pbx' | 'calllog' | 'webhook';
-
-export interface StoredCall extends CallRecord {
-  main_call_history_id: string | null;
-  source: CallSource;
-  caller_source: CallerSource | null;
-  start_day: string;
-  end_day: string | null;
-}
-
-/** A call with the store's own columns: days counted in `timeZone`, who named the caller (default: ActiveCalls). */
-export function storedCall(
-  call: CallRecord,
-  timeZone: string,
-  extra: {
-    main_call_history_id?: string | null;
-    source?: CallSource;
-    caller_source?: CallerSource | null;
-  } = {},
-): StoredCall {
-  return {
-    ...call,
-    main_call_history_id: extra.main_call_history_id ?? null,
-    source: extra.source ?? 'poll',
-    caller_source:
-      extra.caller_source !== undefined ? extra.caller_source : call.caller_number ? 'pbx' : null,
-    start_day: localDay(Date.parse(call.started_at), timeZone),
-    end_day: call.ended_at ? localDay(Date.parse(call.ended_at), timeZone) : null,
-  };
-}
-
-/** A stored call as users see it (CONTRACT §3 call object), without the store's own columns. */
-export function plainCall(call: StoredCall): CallRecord {
-  const {
-    main_call_history_id: _m,
-    source: _s,
-    caller_source: _c,
-    start_day: _d,
-    end_day: _e,
-    ...plain
-  } = call;
-  return plain;
-}
-
-interface CallRow {
-  id: string;
-  pbx_call_ids: string;
-  main_call_history_id: string | null;
-  direction: string;
-  caller_number: string | null;
-  caller_name: string | null;
-  called_number: string | null;
-  called_name: string | null;
-  agent: string | null;
-  status: string;
-  outcome: string | null;
-  started_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  duration: number | null;
-  vip: number;
-  recording_url: string | null;
-  source: string;
-  caller_source: string | null;
-  start_day: string;
-  end_day: string | null;
-}
-
-function fromRow(row: CallRow): StoredCall {
-  return { ...row, pbx_call_ids: JSON.parse(row.pbx_call_ids) as number[], vip: row.vip === 1 } as StoredCall;
-}
+import { migrate } from './schema.ts';
+import { fromRow, toParams, type CallRow, type StoredCall } from './stored-call.ts';
 
 export class CallStore {
   private readonly db: Database.Database;
@@ -119,26 +16,11 @@ export class CallStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    migrate(this.db);
   }
 
   get schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number;
-  }
-
-  private migrate(): void {
-    const current = this.schemaVersion;
-    if (current > MIGRATIONS.length) {
-      throw new Error(
-        `the database is from a newer 3cx2mqtt (schema ${current}, this version knows ${MIGRATIONS.length})`,
-      );
-    }
-    for (let version = current; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
   }
 
   close(): void {
@@ -190,7 +72,7 @@ export class CallStore {
            VALUES (@id, @pbx_call_ids, @main_call_history_id, @direction, @caller_number, @caller_name, @called_number,
              @called_name, @agent, @status, @outcome, @started_at, @answered_at, @ended_at, @duration, @vip,
              @recording_url, @source, @caller_source, @start_day, @end_day)`,
-      ).run(this.toParams(row));
+      ).run(toParams(row));
       if (result.changes === 0) return false;
       this.sql(
         `INSERT INTO meta (key, value) VALUES ('calls_lifetime', '1')
@@ -213,15 +95,7 @@ export class CallStore {
            called_name = @called_name, agent = @agent, status = @status, outcome = @outcome, answered_at = @answered_at,
            ended_at = @ended_at, duration = @duration, vip = @vip, recording_url = @recording_url, end_day = @end_day
          WHERE id = @id`,
-    ).run(this.toParams(call));
-  }
-
-  private toParams(call: StoredCall): Record<string, unknown> {
-    return {
-      ...call,
-      pbx_call_ids: JSON.stringify(call.pbx_call_ids),
-      vip: call.vip ? 1 : 0,
-    };
+    ).run(toParams(call));
   }
 
   getCall(id: string): StoredCall | undefined {
