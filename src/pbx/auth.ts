@@ -2,7 +2,7 @@
 // its JWT exp (expires_in changed its unit in 20.0.9).
 import { decodeJwt } from 'jose';
 import { PbxError } from './errors.ts';
-import { describeErrorBody, parseJson, pbxText } from './http.ts';
+import { httpError, parseJson, pbxText } from './http.ts';
 
 export type PbxCredentials =
   | { kind: 'client'; clientId: string; clientSecret: string }
@@ -101,13 +101,7 @@ export class PbxLogin {
         answer.status,
       );
     }
-    if (answer.status !== 200)
-      throw new PbxError(
-        'http',
-        path,
-        `HTTP ${answer.status}${describeErrorBody(answer.text)}`,
-        answer.status,
-      );
+    if (answer.status !== 200) throw httpError(path, answer);
     return parsed;
   }
 

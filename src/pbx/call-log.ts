@@ -4,16 +4,9 @@ import { z } from 'zod';
 import type { CallLogLeg } from '../domain/call-log.ts';
 import type { PbxClient } from './client.ts';
 import { PbxError } from './errors.ts';
-import { dateTime, durationMs, parseWith } from './responses.ts';
+import { dateTime, durationMs, orNull, parseWith, text } from './responses.ts';
 
-const text = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
-const int = z
-  .int32()
-  .nullish()
-  .transform((v) => v ?? null);
+const int = orNull(z.int32());
 
 const logRowSchema = z.looseObject({
   MainCallHistoryId: text,

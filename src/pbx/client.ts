@@ -6,7 +6,7 @@ import { credentialName, PbxLogin, type HeldToken, type PbxCredentials } from '.
 import { PbxError } from './errors.ts';
 import {
   boundedText,
-  describeErrorBody,
+  httpError,
   encodeQuery,
   endpointName,
   networkError,
@@ -142,14 +142,7 @@ export class PbxClient {
     const endpoint = endpointName(path);
     const answer = await this.authorized(method, `/xapi/v1/${path}`, endpoint, body);
     if (answer.status === 204) return undefined;
-    if (answer.status < 200 || answer.status >= 300) {
-      throw new PbxError(
-        'http',
-        endpoint,
-        `HTTP ${answer.status}${describeErrorBody(answer.text)}`,
-        answer.status,
-      );
-    }
+    if (answer.status < 200 || answer.status >= 300) throw httpError(endpoint, answer);
     return answer;
   }
 

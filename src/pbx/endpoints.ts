@@ -109,13 +109,32 @@ export async function fetchExtensions(
   }
 }
 
+/** A ring group or a queue: its set, the navigation path of its member list, and the fields read. */
+interface GroupSet<Out> {
+  set: 'RingGroups' | 'Queues';
+  navigation: 'Members' | 'Agents';
+  select: string;
+  withList: (entity: Out, members: Member[]) => Out;
+}
+
+const RING_GROUPS: GroupSet<RingGroup> = {
+  set: 'RingGroups',
+  navigation: 'Members',
+  select: 'Id,Number,Name,RingStrategy,IsRegistered',
+  withList: (group, members) => ({ ...group, members }),
+};
+
+const QUEUES: GroupSet<Queue> = {
+  set: 'Queues',
+  navigation: 'Agents',
+  select: 'Id,Number,Name,PollingStrategy,IsRegistered',
+  withList: (queue, agents) => ({ ...queue, agents }),
+};
+
 async function withMembers<Out extends { id: number }>(
   client: PbxClient,
-  set: 'RingGroups' | 'Queues',
-  navigation: 'Members' | 'Agents',
-  select: string,
+  { set, navigation, select, withList }: GroupSet<Out>,
   parse: RowParser<Out>,
-  withList: (entity: Out, members: Member[]) => Out,
 ): Promise<Out[]> {
   try {
     return await client.getAll(set, { $select: select, $expand: navigation }, parse);
@@ -132,32 +151,12 @@ async function withMembers<Out extends { id: number }>(
   return result;
 }
 
-export function fetchRingGroups(
-  client: PbxClient,
-  parse: RowParser<RingGroup> = XAPI_PARSERS.RingGroups,
-): Promise<RingGroup[]> {
-  return withMembers(
-    client,
-    'RingGroups',
-    'Members',
-    'Id,Number,Name,RingStrategy,IsRegistered',
-    parse,
-    (group, members) => ({ ...group, members }),
-  );
+export function fetchRingGroups(client: PbxClient, parse = XAPI_PARSERS.RingGroups): Promise<RingGroup[]> {
+  return withMembers(client, RING_GROUPS, parse);
 }
 
-export function fetchQueues(
-  client: PbxClient,
-  parse: RowParser<Queue> = XAPI_PARSERS.Queues,
-): Promise<Queue[]> {
-  return withMembers(
-    client,
-    'Queues',
-    'Agents',
-    'Id,Number,Name,PollingStrategy,IsRegistered',
-    parse,
-    (queue, agents) => ({ ...queue, agents }),
-  );
+export function fetchQueues(client: PbxClient, parse = XAPI_PARSERS.Queues): Promise<Queue[]> {
+  return withMembers(client, QUEUES, parse);
 }
 
 export function fetchTrunks(client: PbxClient): Promise<Trunk[]> {

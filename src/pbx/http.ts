@@ -56,9 +56,19 @@ export function parseJson(text: string): unknown {
   }
 }
 
-export function describeErrorBody(text: string): string {
+function describeErrorBody(text: string): string {
   const message = (parseJson(text) as { error?: { message?: unknown } } | undefined)?.error?.message;
   return typeof message === 'string' ? `: ${pbxText(message, 200)}` : '';
+}
+
+/** A non-2xx answer as an error: the status, and the PBX's own message when its body carries one. */
+export function httpError(endpoint: string, answer: { status: number; text: string }): PbxError {
+  return new PbxError(
+    'http',
+    endpoint,
+    `HTTP ${answer.status}${describeErrorBody(answer.text)}`,
+    answer.status,
+  );
 }
 
 /**

@@ -3,19 +3,15 @@ import { z } from 'zod';
 import type { ActiveCall, Extension, Member, Queue, RingGroup, SystemInfo, Trunk } from '../domain/types.ts';
 import { PbxError } from './errors.ts';
 
-const text = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
+/** An optional PBX field: absent or null becomes null. */
+export const orNull = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
+
+export const text = orNull(z.string());
 const flag = z
   .boolean()
   .nullish()
   .transform((v) => v ?? false);
-const count = z
-  .number()
-  .int()
-  .nullish()
-  .transform((v) => v ?? null);
+const count = orNull(z.number().int());
 
 /** 3CX's own pattern for a date-time (Edm.DateTimeOffset in its OpenAPI file). */
 const DATE_TIME_PATTERN =
@@ -63,28 +59,22 @@ export const userSchema = z.looseObject({
   DisplayName: text,
   CurrentProfileName: text,
   IsRegistered: flag,
-  QueueStatus: z
-    .enum(['LoggedIn', 'LoggedOut'])
-    .nullish()
-    .transform((v) => v ?? null),
+  QueueStatus: orNull(z.enum(['LoggedIn', 'LoggedOut'])),
   ForwardingProfiles: z.array(z.looseObject({ Name: text })).optional(),
 });
 
+/** What ring groups and queues share: the DN, its name and whether it is registered. */
+const groupFields = { Id: z.int32(), Number: z.string().min(1), Name: text, IsRegistered: flag };
+
 export const ringGroupSchema = z.looseObject({
-  Id: z.int32(),
-  Number: z.string().min(1),
-  Name: text,
+  ...groupFields,
   RingStrategy: text,
-  IsRegistered: flag,
   Members: z.array(memberSchema).optional(),
 });
 
 export const queueSchema = z.looseObject({
-  Id: z.int32(),
-  Number: z.string().min(1),
-  Name: text,
+  ...groupFields,
   PollingStrategy: text,
-  IsRegistered: flag,
   Agents: z.array(memberSchema).optional(),
 });
 
@@ -146,26 +136,22 @@ export function toExtension(user: z.output<typeof userSchema>): Extension {
   };
 }
 
-export function toRingGroup(group: z.output<typeof ringGroupSchema>, members: Member[]): RingGroup {
+function toGroup(group: z.output<z.ZodObject<typeof groupFields>>, strategy: string | null) {
   return {
     id: group.Id,
     number: group.Number,
     name: group.Name ?? group.Number,
-    strategy: group.RingStrategy,
+    strategy,
     registered: group.IsRegistered,
-    members,
   };
 }
 
+export function toRingGroup(group: z.output<typeof ringGroupSchema>, members: Member[]): RingGroup {
+  return { ...toGroup(group, group.RingStrategy), members };
+}
+
 export function toQueue(queue: z.output<typeof queueSchema>, agents: Member[]): Queue {
-  return {
-    id: queue.Id,
-    number: queue.Number,
-    name: queue.Name ?? queue.Number,
-    strategy: queue.PollingStrategy,
-    registered: queue.IsRegistered,
-    agents,
-  };
+  return { ...toGroup(queue, queue.PollingStrategy), agents };
 }
 
 export function toTrunk(trunk: z.output<typeof trunkSchema>): Trunk {
