@@ -1,5 +1,5 @@
 // The rooms of src/ and what each may import (docs/architecture.md): outputs never reach the PBX side, the pure
-// core imports nothing with I/O, and the data flows one way.
+// core imports nothing with I/O, the data flows one way, and no module grows into a hall.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -68,4 +68,13 @@ it('every import between rooms is one the architecture allows', () => {
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+it('every module stays small: at most 300 lines, the PBX side under 200 (docs/architecture.md)', () => {
+  const limit = (path: string) => (path === 'gateway/gateway.ts' ? 199 : 300);
+  const long = files(SRC)
+    .map((file) => ({ path: relative(SRC, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+    .filter(({ path, lines }) => lines > limit(path))
+    .map(({ path, lines }) => `src/${path}: ${lines} lines`);
+  assert.deepEqual(long, []);
 });
