@@ -2,7 +2,7 @@
 // docs/topics.md derive from these tables.
 import { ALARM_EVENT_TYPES } from '../domain/alarm.ts';
 import { CALL_EVENT_TYPES } from '../domain/call.ts';
-import type { EntityKind } from './fields.ts';
+import type { EntityKind } from './kinds.ts';
 
 interface CommandDefinition {
   /** Below this entity's topic (`<entity topic>/<name>/set`), or at a fixed path below the base topic. */

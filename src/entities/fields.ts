@@ -2,9 +2,11 @@
 // against the kind's payload so that a field can only name a key the payload builder writes.
 import type { JsonValue } from '../domain/json.ts';
 import type { CommandName, EventName } from './commands.ts';
+import type { EntityKind } from './kinds.ts';
+
+export type { EntityKind };
 
 export type Platform = 'sensor' | 'binary_sensor' | 'select' | 'button' | 'text' | 'event';
-export type EntityKind = 'pbx' | 'extension' | 'ring_group' | 'queue' | 'trunk';
 export type EntityPayload = Record<string, JsonValue>;
 
 interface FieldCommon {
