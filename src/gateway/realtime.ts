@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.ts';
 import { CallControlView } from '../domain/callcontrol-view.ts';
 import type { Logger } from '../log.ts';
 import {
+  callControlUnavailable,
   fetchCallControlSnapshot,
   fetchParticipant,
   parseCallControlEvent,
@@ -42,15 +43,6 @@ const MAX_RETRY_MS = 30_000;
 /** Close codes the PBX (or the simulator) uses: the token expired or was replaced; the access was taken away. */
 const TOKEN_CLOSED = 4001;
 const ACCESS_CLOSED = 4003;
-
-/** Why Call Control is not available here, or undefined when the failure is passing (network, 5xx). */
-function unavailableReason(error: unknown): string | undefined {
-  if (!(error instanceof PbxError) || error.kind !== 'http') return undefined;
-  if (error.status === 403)
-    return 'the PBX refused Call Control (HTTP 403): the API client needs "3CX Call Control API Access" (Enterprise licence; a user login cannot use it)';
-  if (error.status === 404) return 'the PBX has no Call Control API (HTTP 404)';
-  return undefined;
-}
 
 export class RealtimeSource {
   readonly view = new CallControlView();
@@ -130,7 +122,7 @@ export class RealtimeSource {
   private failed(error: unknown): void {
     const { log, mode } = this.options;
     this.setHealthy(false);
-    const reason = unavailableReason(error);
+    const reason = callControlUnavailable(error);
     if (reason === undefined) {
       log.debug({ err: (error as Error).message }, 'Call Control: connection failed, retrying');
       this.schedule(this.nextRetry());

@@ -74,6 +74,15 @@ async function getJson(client: PbxClient, path: string, endpoint: string): Promi
   return parseJsonAnswer(answer.text, endpoint, answer.status);
 }
 
+/** Why Call Control is not available here, or undefined when the failure is passing (network, 5xx). */
+export function callControlUnavailable(error: unknown): string | undefined {
+  if (!(error instanceof PbxError) || error.kind !== 'http') return undefined;
+  if (error.status === 403)
+    return 'the PBX refused Call Control (HTTP 403): the API client needs "3CX Call Control API Access" (Enterprise licence; a user login cannot use it)';
+  if (error.status === 404) return 'the PBX has no Call Control API (HTTP 404)';
+  return undefined;
+}
+
 /** `GET /callcontrol`: every monitored DN with its participants. 403: no Call Control access; 404: none here. */
 export async function fetchCallControlSnapshot(client: PbxClient): Promise<MonitoredDn[]> {
   return parseWith(snapshotSchema, await getJson(client, SNAPSHOT, SNAPSHOT), SNAPSHOT);

@@ -11,7 +11,7 @@ describe('3cx2mqtt check-config and Call Control', () => {
 
   before(async () => {
     broker = await startBroker();
-    sim = await SimulatorProcess.start(['--traffic', 'none', '--extensions', '3']);
+    sim = await SimulatorProcess.start(['--traffic', 'none', '--extensions', '3', '--queues', '1']);
   });
   after(async () => {
     await sim?.stop();
@@ -34,11 +34,11 @@ describe('3cx2mqtt check-config and Call Control', () => {
     return { code, stderr: child.stderr };
   };
 
-  it('reports Call Control as ok when the PBX grants it', async (t: TestContext) => {
+  it('reports Call Control as ok when the PBX grants it (3 extensions and 1 queue monitored)', async (t: TestContext) => {
     if (!broker) return t.skip();
     const { code, stderr } = await check('auto');
     assert.equal(code, 0, stderr);
-    assert.match(stderr, /^Call Control: ok \(3 DNs monitored\)$/m);
+    assert.match(stderr, /^Call Control: ok \(4 DNs monitored\)$/m);
   });
 
   it('says why Call Control is refused: exit 0 with realtime auto (calls polled), 1 with realtime callcontrol', async (t: TestContext) => {
