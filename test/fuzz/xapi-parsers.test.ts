@@ -118,6 +118,8 @@ const ENDPOINTS: Endpoint[] = [
     reads: ['FQDN', 'Version', 'CallsActive'],
     parse: XAPI_PARSERS.SystemStatus,
     collection: false,
+    // Seed 1532056048: a CallsActive beyond int32 was taken.
+    regressions: [{ CallsActive: 2261995852493267 }],
   },
   {
     name: 'ActiveCalls',
