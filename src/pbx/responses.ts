@@ -11,7 +11,8 @@ const flag = z
   .boolean()
   .nullish()
   .transform((v) => v ?? false);
-const count = orNull(z.number().int());
+/** 3CX's counts are int32 (its OpenAPI file); a larger number is a broken answer. */
+const count = orNull(z.int32());
 
 /** 3CX's own pattern for a date-time (Edm.DateTimeOffset in its OpenAPI file). */
 const DATE_TIME_PATTERN =
