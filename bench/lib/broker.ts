@@ -14,7 +14,8 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-function portOpen(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the loopback port. */
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
     socket.once('connect', () => {

@@ -1,22 +1,11 @@
 // The soak's mosquitto: one port for the whole run, killed and started again on it (no persistence, so every
 // restart loses the retained tree and the gateway must publish it again).
 import { writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePort, mosquittoBinary } from '../../test/helpers/mosquitto.ts';
+import { portOpen } from '../lib/broker.ts';
 import { Child } from '../lib/children.ts';
 import { waitUntil } from '../lib/clock.ts';
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 export class RestartableBroker {
   private child?: Child;

@@ -1,17 +1,10 @@
 // The soak's chaos plan: which fault happens when, drawn from the seed alone (the same seed, the same plan).
+import { FAULT_MODES, type FaultMode } from '../../src/sim/faults.ts';
 import { Random } from '../../src/sim/random.ts';
 
-export const PBX_FAULTS = [
-  '500',
-  '503',
-  'reset',
-  'hang',
-  'malformed',
-  'truncated',
-  'wrong-types',
-  'huge',
-] as const;
-export type PbxFaultMode = (typeof PBX_FAULTS)[number];
+/** Every fault the simulator can play (the soak draws from all of them). */
+export const PBX_FAULTS = FAULT_MODES;
+export type PbxFaultMode = FaultMode;
 
 export type ChaosEvent =
   | { kind: 'broker-restart'; at: number; downMs: number; signal: 'SIGKILL' | 'SIGINT' }
